@@ -1,0 +1,222 @@
+//! The subcommands: validated inputs in, reports out.
+
+use crate::DataArgs;
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::Path;
+use xsell::{Event, Model, Recommender, Request, ScoringParams};
+use xsell_cli::eval::{self, baselines, EvalSet, Outcome, Predictor, XsellPredictor};
+use xsell_cli::history::OrderIndex;
+use xsell_cli::input::{read_catalog, read_events, BadRows, Catalog, ReadStats};
+use xsell_cli::sessions::{Dataset, Session};
+use xsell_cli::train::{self, TrainConfig};
+
+fn bar(len: u64, msg: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} {elapsed}").expect("static template").progress_chars("=> "));
+    pb.set_message(msg.to_string());
+    pb
+}
+
+fn policy(d: &DataArgs) -> BadRows {
+    if d.skip_bad_rows {
+        BadRows::Skip
+    } else {
+        BadRows::Fail
+    }
+}
+
+fn report_skips(what: &Path, st: &ReadStats) {
+    if st.skipped > 0 {
+        eprintln!("{}: skipped {} malformed rows of {}", what.display(), st.skipped, st.rows + st.skipped);
+        for e in &st.examples {
+            eprintln!("  e.g. {e}");
+        }
+    }
+}
+
+fn load_events(path: &Path, d: &DataArgs) -> Result<Vec<xsell_cli::input::RawEvent>> {
+    let (ev, st) = read_events(path, d.format, policy(d))?;
+    report_skips(path, &st);
+    Ok(ev)
+}
+
+fn load_catalog(d: &DataArgs) -> Result<Option<Catalog>> {
+    let Some(p) = &d.catalog else { return Ok(None) };
+    let (c, st) = read_catalog(p, d.catalog_format, policy(d))?;
+    report_skips(p, &st);
+    Ok(Some(c))
+}
+
+/// Tunes parameters on (tune_train, tune_valid) or on a hold-out of `data`.
+fn tuned_params(data: &Dataset, d: &DataArgs, catalog: Option<&Catalog>, cfg: &TrainConfig) -> Result<ScoringParams> {
+    if d.no_tune {
+        return Ok(ScoringParams::default());
+    }
+    let (tr, valid) = match (&d.tune_train, &d.tune_valid) {
+        (Some(t), Some(v)) => {
+            let tr = Dataset::from_events(load_events(t, d)?);
+            let valid = tr.map_test(load_events(v, d)?);
+            (tr, valid)
+        }
+        _ => data.holdout(0.1),
+    };
+    let histories = match &d.history {
+        Some(h) => OrderIndex::read(h)?.histories(&tr, &valid),
+        None => Vec::new(),
+    };
+    let builder = train::build(&tr, catalog, &TrainConfig { vector_dim: 0, ..*cfg }, ScoringParams::default());
+    let pb = bar(0, "tuning");
+    let (params, rep) = train::tune(&builder, &tr, &valid, &histories, ScoringParams::default(), &pb);
+    pb.finish_and_clear();
+    eprintln!(
+        "tuned on {} validation predictions ({} settings): MRR@20 {:.4}, HR@20 {:.4}\n  {:?}",
+        rep.predictions, rep.evaluations, rep.mrr20, rep.hr20, params
+    );
+    Ok(params)
+}
+
+fn config(d: &DataArgs) -> TrainConfig {
+    TrainConfig { max_neighbours: d.neighbours, ..TrainConfig::default() }
+}
+
+pub fn train(events: &Path, out: &Path, d: &DataArgs) -> Result<()> {
+    let t0 = std::time::Instant::now();
+    let data = Dataset::from_events(load_events(events, d)?);
+    let catalog = load_catalog(d)?;
+    let cfg = config(d);
+    let params = tuned_params(&data, d, catalog.as_ref(), &cfg)?;
+    let builder = train::build(&data, catalog.as_ref(), &cfg, params);
+    let bytes = builder.build().context("building the model")?;
+    std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+    eprintln!(
+        "trained on {} sessions, {} events, {} items in {:.1}s -> {} ({} bytes, {:.1} bytes/item)",
+        data.sessions.len(),
+        data.n_events(),
+        data.n_items(),
+        t0.elapsed().as_secs_f64(),
+        out.display(),
+        bytes.len(),
+        bytes.len() as f64 / data.n_items().max(1) as f64
+    );
+    Ok(())
+}
+
+fn print_table(rows: &[Outcome]) {
+    println!("| algorithm | HR@10 | HR@20 | MRR@10 | MRR@20 | NDCG@20 | Cov@20 | Pop@20 | ILD@20 | time |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for o in rows {
+        let m = &o.metrics;
+        println!(
+            "| {} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} | {:.1}s |",
+            o.name, m.hr10, m.hr20, m.mrr10, m.mrr20, m.ndcg20, m.coverage20, m.popularity20, m.ild20, o.seconds
+        );
+    }
+    if let Some(m) = rows.first() {
+        println!("\n{} predictions per algorithm.", m.metrics.predictions);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn eval(train_path: &Path, test_path: &Path, save_recs: Option<&Path>, which: &str, json: Option<&Path>, model_out: Option<&Path>, d: &DataArgs) -> Result<()> {
+    let data = Dataset::from_events(load_events(train_path, d)?);
+    let test: Vec<Session> = data.map_test(load_events(test_path, d)?);
+    if test.is_empty() {
+        bail!("no test session has two or more items seen in training; check that {} and {} come from the same shop", train_path.display(), test_path.display());
+    }
+    let catalog = load_catalog(d)?;
+    let cfg = config(d);
+    let params = tuned_params(&data, d, catalog.as_ref(), &cfg)?;
+    let pb = bar(1, "training");
+    let builder = train::build(&data, catalog.as_ref(), &cfg, params);
+    let bytes = builder.build()?;
+    pb.finish_and_clear();
+    if let Some(p) = model_out {
+        std::fs::write(p, &bytes)?;
+    }
+    let popularity: Vec<u32> = builder.items.iter().map(|i| i.popularity).collect();
+    let category: Option<Vec<Option<u16>>> = catalog.as_ref().map(|_| builder.items.iter().map(|i| i.category).collect());
+    let no_hist: Vec<Vec<Vec<u32>>> = Vec::new();
+    let set = EvalSet { sessions: &test, histories: &no_hist, n_items: data.n_items(), popularity: &popularity, category: category.as_deref(), limit: None };
+
+    let mut predictors: Vec<Box<dyn Predictor>> = vec![Box::new(XsellPredictor::new(bytes.clone(), "xsell (session only)")?)];
+    for b in which.split(',').map(str::trim).filter(|b| !b.is_empty() && *b != "none") {
+        let p: Box<dyn Predictor> = match b {
+            "pop" => Box::new(baselines::Pop::fit(data.n_items(), &data.sessions)),
+            "ar" => Box::new(baselines::Rules::fit_ar(data.n_items(), &data.sessions)),
+            "sr" => Box::new(baselines::Rules::fit_sr(data.n_items(), &data.sessions)),
+            "iknn" => Box::new(baselines::Rules::fit_iknn(data.n_items(), &data.sessions)),
+            "vsknn" => Box::new(baselines::Vsknn::fit(data.n_items(), &data.sessions, 100, 500)),
+            other => bail!("unknown baseline `{other}`; choose from pop, ar, sr, iknn, vsknn, none"),
+        };
+        predictors.push(p);
+    }
+    let pb = bar(predictors.len() as u64 + u64::from(d.history.is_some()), "evaluating");
+    let mut rows = Vec::new();
+    for (k, p) in predictors.iter().enumerate() {
+        pb.set_message(p.name());
+        let o = eval::evaluate(p.as_ref(), &set, k == 0 && save_recs.is_some());
+        pb.inc(1);
+        rows.push(o);
+    }
+    if let Some(h) = &d.history {
+        let hist = OrderIndex::read(h)?.histories(&data, &test);
+        let with = EvalSet { histories: &hist, ..set };
+        let p = XsellPredictor::new(bytes.clone(), "xsell + on-device history")?;
+        rows.insert(1, eval::evaluate(&p, &with, false));
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    if let Some(path) = save_recs {
+        let lists = rows[0].lists.take().expect("kept for the first predictor");
+        let mut f = std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?);
+        eval::write_recs(&mut f, &lists, &data.item_ids)?;
+        eprintln!("wrote {} recommendation lists to {}", lists.len(), path.display());
+    }
+    print_table(&rows);
+    println!("\nModel: {} bytes for {} items ({:.1} bytes/item).", bytes.len(), data.n_items(), bytes.len() as f64 / data.n_items().max(1) as f64);
+    if let Some(p) = json {
+        let v: Vec<_> = rows.iter().map(|o| serde_json::json!({"name": o.name, "metrics": o.metrics, "seconds": o.seconds})).collect();
+        std::fs::write(p, serde_json::to_string_pretty(&serde_json::json!({"results": v, "model_bytes": bytes.len(), "items": data.n_items(), "params": format!("{params:?}")}))?)?;
+    }
+    Ok(())
+}
+
+fn read_model(path: &Path) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Model::parse(&bytes).with_context(|| format!("{} is not a usable model", path.display()))?;
+    Ok(bytes)
+}
+
+pub fn inspect(path: &Path) -> Result<()> {
+    let bytes = read_model(path)?;
+    let m = Model::parse(&bytes)?;
+    let n = m.len().max(1);
+    let links: usize = (0..m.len() as u32).map(|i| m.links(i).count()).sum();
+    let (s, e) = m.training_size();
+    println!("model format v{}.{}", m.version().0, m.version().1);
+    println!("items: {}  categories: {}  vector dim: {}", m.len(), m.n_categories(), m.vector_dim());
+    println!("links: {} ({:.1} per item)", links, links as f64 / n as f64);
+    println!("trained on {s} sessions, {e} events");
+    println!("size: {} bytes ({:.1} bytes/item)", bytes.len(), bytes.len() as f64 / n as f64);
+    println!("params: {:?}", m.params().get());
+    Ok(())
+}
+
+pub fn recommend(path: &Path, items: &[String], n: usize) -> Result<()> {
+    let bytes = read_model(path)?;
+    let m = Model::parse(&bytes)?;
+    let index: std::collections::HashMap<&str, u32> = (0..m.len() as u32).map(|i| (m.item_id(i), i)).collect();
+    let mut events = Vec::new();
+    for id in items {
+        match index.get(id.as_str()) {
+            Some(&i) => events.push(Event::cart(i)),
+            None => eprintln!("unknown item id `{id}` (not in the model), ignored"),
+        }
+    }
+    let mut rec = Recommender::new(m.clone());
+    for r in rec.recommend(&Request { events: &events, count: n, ..Default::default() }) {
+        println!("{:>8}  {:.4}  {:<40}  {}", m.item_id(r.item), r.score, m.item_title(r.item), r.reason.text(&m));
+    }
+    Ok(())
+}

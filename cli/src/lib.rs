@@ -1,0 +1,8 @@
+//! The `xsell` command-line tool as a library: input readers, the trainer,
+//! the offline evaluator and its baselines. `main.rs` is thin glue.
+
+pub mod eval;
+pub mod history;
+pub mod input;
+pub mod sessions;
+pub mod train;

@@ -1,0 +1,173 @@
+//! Scoring parameters. The trainer tunes them on held-out training data and
+//! stores them in the model's `PARM` section, so the browser scores exactly
+//! as the evaluation measured.
+
+use crate::error::ParamError;
+
+/// Unchecked scoring parameters, in the order they are stored in `PARM`.
+/// Use [`ScoringParams::check`] to obtain [`ValidParams`], the only form the
+/// scorer accepts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoringParams {
+    /// Half-life, in positions, of an event's weight as later events arrive.
+    /// `f32::INFINITY` weighs the whole session equally.
+    pub half_life: f32,
+    /// Weight of the co-occurrence ("bought together") channel.
+    pub w_co: f32,
+    /// Weight of the sequential ("added after") channel.
+    pub w_seq: f32,
+    /// Weight of the popularity prior (log-popularity in `0..=1`).
+    pub w_pop: f32,
+    /// Weight for re-recommending items already in the session. `0` removes
+    /// them (grocery baskets); click streams learn a positive value.
+    pub w_repeat: f32,
+    /// Weight of the category affinity (share of session items in the
+    /// candidate's category).
+    pub w_category: f32,
+    /// Multiplier of an `add_to_cart` event relative to a view.
+    pub w_cart_event: f32,
+    /// Weight of the on-device purchase history ("buy again").
+    pub w_history: f32,
+    /// Weight of earlier baskets as context ("personal complements").
+    pub w_history_context: f32,
+}
+
+impl Default for ScoringParams {
+    fn default() -> Self {
+        Self {
+            half_life: 4.0,
+            w_co: 1.0,
+            w_seq: 0.5,
+            w_pop: 0.05,
+            w_repeat: 0.0,
+            w_category: 0.05,
+            w_cart_event: 2.0,
+            w_history: 0.5,
+            w_history_context: 0.1,
+        }
+    }
+}
+
+/// Parameters that passed [`ScoringParams::check`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ValidParams(ScoringParams);
+
+impl ValidParams {
+    /// The checked values.
+    pub fn get(&self) -> &ScoringParams {
+        &self.0
+    }
+}
+
+impl Default for ValidParams {
+    fn default() -> Self {
+        ValidParams(ScoringParams::default())
+    }
+}
+
+impl ScoringParams {
+    /// Number of `f32` values in the stored form.
+    pub const COUNT: usize = 9;
+
+    /// Validates the ranges: every weight finite and non-negative, the
+    /// half-life positive (infinity allowed).
+    pub fn check(self) -> Result<ValidParams, ParamError> {
+        let weights = [
+            ("w_co", self.w_co),
+            ("w_seq", self.w_seq),
+            ("w_pop", self.w_pop),
+            ("w_repeat", self.w_repeat),
+            ("w_category", self.w_category),
+            ("w_cart_event", self.w_cart_event),
+            ("w_history", self.w_history),
+            ("w_history_context", self.w_history_context),
+        ];
+        for (name, v) in weights {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(ParamError::OutOfRange {
+                    name,
+                    value: v as f64,
+                    allowed: "finite and >= 0",
+                });
+            }
+        }
+        if !(self.half_life > 0.0) {
+            return Err(ParamError::OutOfRange {
+                name: "half_life",
+                value: self.half_life as f64,
+                allowed: "> 0 (infinity allowed)",
+            });
+        }
+        Ok(ValidParams(self))
+    }
+
+    /// The stored form.
+    pub fn to_array(&self) -> [f32; Self::COUNT] {
+        [
+            self.half_life,
+            self.w_co,
+            self.w_seq,
+            self.w_pop,
+            self.w_repeat,
+            self.w_category,
+            self.w_cart_event,
+            self.w_history,
+            self.w_history_context,
+        ]
+    }
+
+    /// Reads the stored form; values missing at the end (an older writer)
+    /// take their defaults, extra values (a newer writer) are ignored.
+    pub fn from_slice(v: &[f32]) -> Self {
+        let mut a = Self::default().to_array();
+        for (dst, src) in a.iter_mut().zip(v) {
+            *dst = *src;
+        }
+        Self {
+            half_life: a[0],
+            w_co: a[1],
+            w_seq: a[2],
+            w_pop: a[3],
+            w_repeat: a[4],
+            w_category: a[5],
+            w_cart_event: a[6],
+            w_history: a[7],
+            w_history_context: a[8],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_round_trip() {
+        let p = ScoringParams::default();
+        assert!(p.check().is_ok());
+        assert_eq!(ScoringParams::from_slice(&p.to_array()), p);
+    }
+
+    #[test]
+    fn short_and_long_slices_are_tolerated() {
+        let p = ScoringParams::from_slice(&[8.0]);
+        assert_eq!(p.half_life, 8.0);
+        assert_eq!(p.w_co, ScoringParams::default().w_co);
+        let mut long = p.to_array().to_vec();
+        long.extend([1.0, 2.0, 3.0]);
+        assert_eq!(ScoringParams::from_slice(&long), p);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let p = ScoringParams { w_pop: -1.0, ..Default::default() };
+        let e = p.check().unwrap_err().to_string();
+        assert!(e.contains("w_pop"), "{e}");
+        let p = ScoringParams { half_life: 0.0, ..Default::default() };
+        assert!(p.check().unwrap_err().to_string().contains("half_life"));
+        let p = ScoringParams { w_co: f32::NAN, ..Default::default() };
+        assert!(p.check().is_err());
+        let p = ScoringParams { half_life: f32::INFINITY, ..Default::default() };
+        assert!(p.check().is_ok());
+    }
+}

@@ -1,0 +1,399 @@
+//! Session-aware scoring: turns the shopper's session (ordered events with
+//! types), the page context and optional on-device history into a ranked
+//! list of items, each with a reason.
+//!
+//! The model is a sparse item-to-item graph with two channels per link,
+//! co-occurrence ("bought together") and sequential ("added after"), learned
+//! by the trainer. A request walks the links of each context item, weighting
+//! each item by its event type and by recency (exponential decay with a
+//! tuned half-life), normalises the collaborative score, then adds a
+//! popularity prior and a category affinity that let cold items in the same
+//! aisle compete. Every weight comes from the model's `PARM` section, tuned
+//! on held-out training data by the trainer.
+
+use crate::model::Model;
+use crate::params::ValidParams;
+
+/// What the shopper did with an item (GA4 e-commerce event names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    /// `view_item`: looked at the product.
+    View,
+    /// `add_to_cart`.
+    AddToCart,
+    /// `remove_from_cart`: the item stops counting as context.
+    RemoveFromCart,
+    /// `purchase`.
+    Purchase,
+    /// `select_item`: clicked a recommendation or list entry.
+    Select,
+}
+
+impl EventKind {
+    /// Parses a GA4 event name (and the OTTO names `clicks`, `carts`, `orders`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "view_item" | "view" | "click" | "clicks" => Self::View,
+            "add_to_cart" | "cart" | "carts" => Self::AddToCart,
+            "remove_from_cart" => Self::RemoveFromCart,
+            "purchase" | "order" | "orders" => Self::Purchase,
+            "select_item" => Self::Select,
+            _ => return None,
+        })
+    }
+}
+
+/// One event of the current session, with the item as a model index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event {
+    /// Item index in the model.
+    pub item: u32,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+impl Event {
+    /// A view of `item`.
+    pub fn view(item: u32) -> Self {
+        Self { item, kind: EventKind::View }
+    }
+    /// An add-to-cart of `item`.
+    pub fn cart(item: u32) -> Self {
+        Self { item, kind: EventKind::AddToCart }
+    }
+}
+
+/// Where the placement is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PageType {
+    /// A product detail page.
+    Product,
+    /// The cart.
+    #[default]
+    Cart,
+    /// Checkout.
+    Checkout,
+    /// Home or listing pages.
+    Home,
+}
+
+/// A recommendation request.
+#[derive(Debug, Clone, Default)]
+pub struct Request<'r> {
+    /// The session so far, oldest first.
+    pub events: &'r [Event],
+    /// Items in the cart now (never recommended).
+    pub cart: &'r [u32],
+    /// The product being viewed, if any.
+    pub current_item: Option<u32>,
+    /// Page type of the placement.
+    pub page: PageType,
+    /// Earlier baskets kept on the device, oldest first.
+    pub history: &'r [Vec<u32>],
+    /// How many items to return.
+    pub count: usize,
+}
+
+/// Why an item is recommended. Rendered with [`Reason::text`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// Often in the same basket as this item.
+    BoughtWith(u32),
+    /// Often added after this item.
+    AddedAfter(u32),
+    /// Bought in earlier orders on this device.
+    BuyAgain,
+    /// Already seen in this session (click streams).
+    SeenBefore,
+    /// Popular in this category.
+    PopularIn(u16),
+    /// Popular overall.
+    Popular,
+}
+
+impl Reason {
+    /// A short, human-readable explanation.
+    pub fn text(&self, model: &Model<'_>) -> String {
+        match *self {
+            Reason::BoughtWith(i) => format!("Often bought with {}", model.item_title(i)),
+            Reason::AddedAfter(i) => format!("Often added after {}", model.item_title(i)),
+            Reason::BuyAgain => "You bought this before".to_string(),
+            Reason::SeenBefore => "You looked at this earlier".to_string(),
+            Reason::PopularIn(c) => format!("Popular in {}", model.category_name(c)),
+            Reason::Popular => "Popular right now".to_string(),
+        }
+    }
+}
+
+/// One ranked item.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recommendation {
+    /// Item index in the model.
+    pub item: u32,
+    /// Score (higher is better; comparable within one response only).
+    pub score: f32,
+    /// Why.
+    pub reason: Reason,
+}
+
+const POPULAR_CANDIDATES: usize = 64;
+const CATEGORY_CANDIDATES: usize = 16;
+const HISTORY_BASKETS: usize = 32;
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    cf: f32,
+    best: f32,
+    source: u32,
+    seq: bool,
+    extra: f32,
+    extra_reason: u8,
+}
+
+/// Reusable scorer over one model: holds precomputed candidate lists and
+/// scratch buffers so a request allocates almost nothing.
+#[derive(Debug, Clone)]
+pub struct Recommender<'a> {
+    model: Model<'a>,
+    params: ValidParams,
+    slots: Vec<Slot>,
+    touched: Vec<u32>,
+    excluded: Vec<bool>,
+    popular: Vec<u32>,
+    category_top: Vec<Vec<u32>>,
+    category_share: Vec<f32>,
+}
+
+/// Ranks `a` before `b`: higher score first, then lower index (deterministic ties).
+#[inline]
+pub fn rank_order(a: (f32, u32), b: (f32, u32)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
+}
+
+impl<'a> Recommender<'a> {
+    /// Prepares a scorer with the model's own tuned parameters.
+    pub fn new(model: Model<'a>) -> Self {
+        let params = model.params();
+        Self::with_params(model, params)
+    }
+
+    /// Prepares a scorer with explicit parameters (used by tuning).
+    pub fn with_params(model: Model<'a>, params: ValidParams) -> Self {
+        let n = model.len();
+        let mut by_pop: Vec<u32> = (0..n as u32).filter(|&i| model.item_in_stock(i)).collect();
+        by_pop.sort_by(|&a, &b| rank_order((f32::from(model.item_popularity(a)), a), (f32::from(model.item_popularity(b)), b)));
+        let popular = by_pop.iter().copied().take(POPULAR_CANDIDATES).collect();
+        let mut category_top = vec![Vec::new(); model.n_categories()];
+        for &i in &by_pop {
+            if let Some(c) = model.item_category(i) {
+                let list = &mut category_top[c as usize];
+                if list.len() < CATEGORY_CANDIDATES {
+                    list.push(i);
+                }
+            }
+        }
+        Self {
+            slots: vec![Slot::default(); n],
+            excluded: vec![false; n],
+            category_share: vec![0.0; model.n_categories()],
+            touched: Vec::new(),
+            popular,
+            category_top,
+            params,
+            model,
+        }
+    }
+
+    /// The model this scorer reads.
+    pub fn model(&self) -> &Model<'a> {
+        &self.model
+    }
+
+    /// Replaces the scoring parameters.
+    pub fn set_params(&mut self, params: ValidParams) {
+        self.params = params;
+    }
+
+    #[inline]
+    fn touch(&mut self, i: u32) -> &mut Slot {
+        let s = &mut self.slots[i as usize];
+        if s.cf == 0.0 && s.extra == 0.0 && s.best == 0.0 && s.extra_reason == 0 {
+            self.touched.push(i);
+            s.extra_reason = 255; // marks "touched" until reset
+        }
+        &mut self.slots[i as usize]
+    }
+
+    fn spread(&mut self, item: u32, weight: f32) {
+        let p = *self.params.get();
+        let model = self.model.clone();
+        for link in model.links(item) {
+            let co = weight * p.w_co * link.co;
+            let seq = weight * p.w_seq * link.seq;
+            let s = self.touch(link.target);
+            s.cf += co + seq;
+            if co.max(seq) > s.best {
+                s.best = co.max(seq);
+                s.source = item;
+                s.seq = seq > co;
+            }
+        }
+    }
+
+    /// Scores a request. Returns at most `request.count` items, best first;
+    /// only in-stock items, never an item in the cart, never an unknown index.
+    pub fn recommend(&mut self, request: &Request<'_>) -> Vec<Recommendation> {
+        let p = *self.params.get();
+        let n = self.model.len() as u32;
+        let valid = |i: &&u32| **i < n;
+
+        // Context: cart items not in the event stream count as older adds,
+        // the viewed product as the newest event.
+        let mut context: Vec<(u32, f32)> = Vec::with_capacity(request.events.len() + request.cart.len() + 1);
+        for &c in request.cart.iter().filter(valid) {
+            if !request.events.iter().any(|e| e.item == c) {
+                context.push((c, p.w_cart_event));
+            }
+        }
+        for e in request.events.iter().filter(|e| e.item < n) {
+            let w = match e.kind {
+                EventKind::View | EventKind::Select => 1.0,
+                EventKind::AddToCart | EventKind::Purchase => p.w_cart_event,
+                EventKind::RemoveFromCart => continue,
+            };
+            context.push((e.item, w));
+        }
+        if let Some(cur) = request.current_item.filter(|&c| c < n) {
+            if context.last().map(|c| c.0) != Some(cur) {
+                context.push((cur, 1.0));
+            }
+        }
+
+        let len = context.len();
+        let decay = if p.half_life.is_finite() { 0.5f32.powf(1.0 / p.half_life) } else { 1.0 };
+        let mut w_pos = 1.0f32;
+        let mut weights = vec![0.0f32; len];
+        for k in (0..len).rev() {
+            weights[k] = context[k].1 * w_pos;
+            w_pos *= decay;
+        }
+        for k in 0..len {
+            self.spread(context[k].0, weights[k]);
+        }
+
+        // On-device history: earlier baskets as weak context, and buy-again.
+        let history = &request.history[request.history.len().saturating_sub(HISTORY_BASKETS)..];
+        if !history.is_empty() {
+            let nb = history.len() as f32;
+            for basket in history {
+                let w = p.w_history_context / (basket.len().max(1) as f32).sqrt();
+                for &i in basket.iter().filter(valid) {
+                    if w > 0.0 {
+                        self.spread(i, w);
+                    }
+                    let s = self.touch(i);
+                    s.extra += p.w_history / nb;
+                    if s.extra_reason == 255 || s.extra_reason == 0 {
+                        s.extra_reason = 1;
+                    }
+                }
+            }
+        }
+
+        // Exclusions and repeats.
+        for &c in request.cart.iter().filter(valid) {
+            self.excluded[c as usize] = true;
+        }
+        for (k, &(i, _)) in context.iter().enumerate() {
+            if p.w_repeat > 0.0 && !request.cart.contains(&i) {
+                let s = self.touch(i);
+                s.extra += p.w_repeat * weights[k];
+                s.extra_reason = 2;
+            } else {
+                self.excluded[i as usize] = true;
+            }
+        }
+
+        // Category affinity of the context.
+        let mut cats: Vec<u16> = Vec::new();
+        for &(i, _) in &context {
+            if let Some(c) = self.model.item_category(i) {
+                if self.category_share[c as usize] == 0.0 {
+                    cats.push(c);
+                }
+                self.category_share[c as usize] += 1.0 / len as f32;
+            }
+        }
+
+        // Candidate pool: linked items, popular items, popular in the context's categories.
+        let mut pool: Vec<u32> = self.touched.clone();
+        pool.extend(self.popular.iter().copied());
+        for &c in &cats {
+            pool.extend(self.category_top[c as usize].iter().copied());
+        }
+        pool.sort_unstable();
+        pool.dedup();
+
+        let max_cf = pool.iter().map(|&i| self.slots[i as usize].cf).fold(0.0f32, f32::max);
+        let norm = if max_cf > 0.0 { 1.0 / max_cf } else { 0.0 };
+        let mut scored: Vec<(f32, u32)> = Vec::with_capacity(pool.len());
+        for &i in &pool {
+            if self.excluded[i as usize] || !self.model.item_in_stock(i) {
+                continue;
+            }
+            let s = &self.slots[i as usize];
+            let share = self.model.item_category(i).map_or(0.0, |c| self.category_share[c as usize]);
+            let score = s.cf * norm
+                + s.extra
+                + p.w_pop * f32::from(self.model.item_popularity(i)) / 255.0
+                + p.w_category * share;
+            scored.push((score, i));
+        }
+        let k = request.count.min(scored.len());
+        if k > 0 && k < scored.len() {
+            scored.select_nth_unstable_by(k - 1, |a, b| rank_order(*a, *b));
+            scored.truncate(k);
+        }
+        scored.sort_unstable_by(|a, b| rank_order(*a, *b));
+        scored.truncate(k);
+
+        let out = scored
+            .iter()
+            .map(|&(score, i)| {
+                let s = &self.slots[i as usize];
+                let reason = if s.extra_reason == 1 && s.extra >= s.cf * norm {
+                    Reason::BuyAgain
+                } else if s.extra_reason == 2 && s.extra >= s.cf * norm {
+                    Reason::SeenBefore
+                } else if s.best > 0.0 {
+                    if s.seq {
+                        Reason::AddedAfter(s.source)
+                    } else {
+                        Reason::BoughtWith(s.source)
+                    }
+                } else if let Some(c) = self.model.item_category(i).filter(|c| self.category_share[*c as usize] > 0.0) {
+                    Reason::PopularIn(c)
+                } else {
+                    Reason::Popular
+                };
+                Recommendation { item: i, score, reason }
+            })
+            .collect();
+
+        // Reset scratch state touched by this request.
+        for &i in &self.touched {
+            self.slots[i as usize] = Slot::default();
+        }
+        self.touched.clear();
+        for &c in &cats {
+            self.category_share[c as usize] = 0.0;
+        }
+        for &c in request.cart.iter().filter(valid) {
+            self.excluded[c as usize] = false;
+        }
+        for &(i, _) in &context {
+            self.excluded[i as usize] = false;
+        }
+        out
+    }
+}
