@@ -30,6 +30,10 @@ pub struct ScoringParams {
     pub w_history: f32,
     /// Weight of earlier baskets as context ("personal complements").
     pub w_history_context: f32,
+    /// Exponent on the number of context items linking to a candidate: above
+    /// zero it favours items that go with several items of the basket at
+    /// once (the same shopper's usual basket) over items linked to one.
+    pub support_exponent: f32,
 }
 
 impl Default for ScoringParams {
@@ -44,6 +48,7 @@ impl Default for ScoringParams {
             w_cart_event: 2.0,
             w_history: 0.5,
             w_history_context: 0.1,
+            support_exponent: 0.0,
         }
     }
 }
@@ -67,7 +72,7 @@ impl Default for ValidParams {
 
 impl ScoringParams {
     /// Number of `f32` values in the stored form.
-    pub const COUNT: usize = 9;
+    pub const COUNT: usize = 10;
 
     /// Validates the ranges: every weight finite and non-negative, the
     /// half-life positive (infinity allowed).
@@ -81,6 +86,7 @@ impl ScoringParams {
             ("w_cart_event", self.w_cart_event),
             ("w_history", self.w_history),
             ("w_history_context", self.w_history_context),
+            ("support_exponent", self.support_exponent),
         ];
         for (name, v) in weights {
             if !(v.is_finite() && v >= 0.0) {
@@ -113,6 +119,7 @@ impl ScoringParams {
             self.w_cart_event,
             self.w_history,
             self.w_history_context,
+            self.support_exponent,
         ]
     }
 
@@ -133,6 +140,7 @@ impl ScoringParams {
             w_cart_event: a[6],
             w_history: a[7],
             w_history_context: a[8],
+            support_exponent: a[9],
         }
     }
 }

@@ -143,6 +143,7 @@ const HISTORY_BASKETS: usize = 32;
 #[derive(Debug, Clone, Copy, Default)]
 struct Slot {
     cf: f32,
+    support: u16,
     best: f32,
     source: u32,
     seq: bool,
@@ -232,6 +233,7 @@ impl<'a> Recommender<'a> {
             let seq = weight * p.w_seq * link.seq;
             let s = self.touch(link.target);
             s.cf += co + seq;
+            s.support = s.support.saturating_add(1);
             if co.max(seq) > s.best {
                 s.best = co.max(seq);
                 s.source = item;
@@ -259,7 +261,11 @@ impl<'a> Recommender<'a> {
             let w = match e.kind {
                 EventKind::View | EventKind::Select => 1.0,
                 EventKind::AddToCart | EventKind::Purchase => p.w_cart_event,
-                EventKind::RemoveFromCart => continue,
+                EventKind::RemoveFromCart => {
+                    // Taken out of the cart: it no longer describes the basket.
+                    context.retain(|c| c.0 != e.item);
+                    continue;
+                }
             };
             context.push((e.item, w));
         }
@@ -334,6 +340,14 @@ impl<'a> Recommender<'a> {
         pool.sort_unstable();
         pool.dedup();
 
+        if p.support_exponent > 0.0 {
+            for &i in &pool {
+                let s = &mut self.slots[i as usize];
+                if s.support > 1 {
+                    s.cf *= f32::from(s.support).powf(p.support_exponent);
+                }
+            }
+        }
         let max_cf = pool.iter().map(|&i| self.slots[i as usize].cf).fold(0.0f32, f32::max);
         let norm = if max_cf > 0.0 { 1.0 / max_cf } else { 0.0 };
         let mut scored: Vec<(f32, u32)> = Vec::with_capacity(pool.len());

@@ -49,9 +49,9 @@ fn load_catalog(d: &DataArgs) -> Result<Option<Catalog>> {
 }
 
 /// Tunes parameters on (tune_train, tune_valid) or on a hold-out of `data`.
-fn tuned_params(data: &Dataset, d: &DataArgs, catalog: Option<&Catalog>, cfg: &TrainConfig) -> Result<ScoringParams> {
+fn tuned_params(data: &Dataset, d: &DataArgs, catalog: Option<&Catalog>, base: &TrainConfig) -> Result<(TrainConfig, ScoringParams)> {
     if d.no_tune {
-        return Ok(ScoringParams::default());
+        return Ok((*base, ScoringParams::default()));
     }
     let (tr, valid) = match (&d.tune_train, &d.tune_valid) {
         (Some(t), Some(v)) => {
@@ -65,15 +65,33 @@ fn tuned_params(data: &Dataset, d: &DataArgs, catalog: Option<&Catalog>, cfg: &T
         Some(h) => OrderIndex::read(h)?.histories(&tr, &valid),
         None => Vec::new(),
     };
-    let builder = train::build(&tr, catalog, &TrainConfig { vector_dim: 0, ..*cfg }, ScoringParams::default());
-    let pb = bar(0, "tuning");
-    let (params, rep) = train::tune(&builder, &tr, &valid, &histories, ScoringParams::default(), &pb);
-    pb.finish_and_clear();
+    // Training-time normalisation exponents change the stored weights, so
+    // each candidate is rebuilt and tuned; the best on validation wins.
+    let mut best: Option<(TrainConfig, ScoringParams, train::TuneReport)> = None;
+    for cfg in train::config_candidates(base) {
+        let builder = train::build(&tr, catalog, &TrainConfig { vector_dim: 0, ..cfg }, ScoringParams::default());
+        let pb = bar(0, "tuning");
+        let (params, rep) = train::tune(&builder, &tr, &valid, &[], ScoringParams::default(), &pb);
+        pb.finish_and_clear();
+        eprintln!("  exponents {:.2}/{:.2}: validation MRR@20 {:.4}, HR@20 {:.4}", cfg.source_exponent, cfg.target_exponent, rep.mrr20, rep.hr20);
+        if best.as_ref().is_none_or(|b| rep.mrr20 > b.2.mrr20) {
+            best = Some((cfg, params, rep));
+        }
+    }
+    let (cfg, mut params, rep) = best.expect("at least one candidate");
+    if !histories.is_empty() {
+        let builder = train::build(&tr, catalog, &TrainConfig { vector_dim: 0, ..cfg }, params);
+        let pb = bar(0, "tuning history");
+        let (p, hrep) = train::tune(&builder, &tr, &valid, &histories, params, &pb);
+        pb.finish_and_clear();
+        params = p;
+        eprintln!("  with on-device history: validation MRR@20 {:.4}", hrep.history_mrr20.unwrap_or(0.0));
+    }
     eprintln!(
-        "tuned on {} validation predictions ({} settings): MRR@20 {:.4}, HR@20 {:.4}\n  {:?}",
-        rep.predictions, rep.evaluations, rep.mrr20, rep.hr20, params
+        "tuned on {} validation predictions: MRR@20 {:.4}, HR@20 {:.4} (session only)\n  {:?}\n  {:?}",
+        rep.predictions, rep.mrr20, rep.hr20, cfg, params
     );
-    Ok(params)
+    Ok((cfg, params))
 }
 
 fn config(d: &DataArgs) -> TrainConfig {
@@ -84,8 +102,7 @@ pub fn train(events: &Path, out: &Path, d: &DataArgs) -> Result<()> {
     let t0 = std::time::Instant::now();
     let data = Dataset::from_events(load_events(events, d)?);
     let catalog = load_catalog(d)?;
-    let cfg = config(d);
-    let params = tuned_params(&data, d, catalog.as_ref(), &cfg)?;
+    let (cfg, params) = tuned_params(&data, d, catalog.as_ref(), &config(d))?;
     let builder = train::build(&data, catalog.as_ref(), &cfg, params);
     let bytes = builder.build().context("building the model")?;
     std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
@@ -125,8 +142,7 @@ pub fn eval(train_path: &Path, test_path: &Path, save_recs: Option<&Path>, which
         bail!("no test session has two or more items seen in training; check that {} and {} come from the same shop", train_path.display(), test_path.display());
     }
     let catalog = load_catalog(d)?;
-    let cfg = config(d);
-    let params = tuned_params(&data, d, catalog.as_ref(), &cfg)?;
+    let (cfg, params) = tuned_params(&data, d, catalog.as_ref(), &config(d))?;
     let pb = bar(1, "training");
     let builder = train::build(&data, catalog.as_ref(), &cfg, params);
     let bytes = builder.build()?;
@@ -146,7 +162,11 @@ pub fn eval(train_path: &Path, test_path: &Path, save_recs: Option<&Path>, which
             "ar" => Box::new(baselines::Rules::fit_ar(data.n_items(), &data.sessions)),
             "sr" => Box::new(baselines::Rules::fit_sr(data.n_items(), &data.sessions)),
             "iknn" => Box::new(baselines::Rules::fit_iknn(data.n_items(), &data.sessions)),
-            "vsknn" => Box::new(baselines::Vsknn::fit(data.n_items(), &data.sessions, 100, 500)),
+            "vsknn" => {
+                let k: usize = std::env::var("VSK_K").ok().and_then(|v| v.parse().ok()).unwrap_or(100);
+                let ss: usize = std::env::var("VSK_S").ok().and_then(|v| v.parse().ok()).unwrap_or(500);
+                Box::new(baselines::Vsknn::fit(data.n_items(), &data.sessions, k, ss))
+            }
             other => bail!("unknown baseline `{other}`; choose from pop, ar, sr, iknn, vsknn, none"),
         };
         predictors.push(p);

@@ -37,8 +37,18 @@ pub struct TrainConfig {
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        Self { max_neighbours: 100, steps: 10, co_window: 0, source_exponent: 0.5, target_exponent: 0.25, vector_dim: 16 }
+        Self { max_neighbours: 100, steps: 10, co_window: 0, source_exponent: 0.75, target_exponent: 0.25, vector_dim: 16 }
     }
+}
+
+/// The training configurations tried during tuning: normalisation exponents
+/// from cosine-like to strongly popularity-penalising.
+pub fn config_candidates(base: &TrainConfig) -> Vec<TrainConfig> {
+    let grid: Vec<(f32, f32)> = match std::env::var("XSELL_EXPONENTS") {
+        Ok(v) => v.split(';').filter_map(|p| p.split_once(',')).filter_map(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?))).collect(),
+        Err(_) => vec![(0.5, 0.25), (0.75, 0.25), (1.0, 0.25), (0.75, 0.1), (0.75, 0.5)],
+    };
+    grid.into_iter().map(|(s, t)| TrainConfig { source_exponent: s, target_exponent: t, ..*base }).collect()
 }
 
 /// Raw counts over the training sessions.
