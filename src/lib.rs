@@ -22,5 +22,7 @@ mod writer;
 pub use error::{BuildError, Error, ModelError, ParamError};
 pub use model::{checksum, Link, Links, Model};
 pub use params::{ScoringParams, ValidParams};
-pub use score::{rank_order, Event, EventKind, PageType, Reason, Recommendation, Recommender, Request};
+pub use score::{
+    rank_order, Event, EventKind, PageType, Reason, Recommendation, Recommender, Request,
+};
 pub use writer::{popularity_code, CategoryRecord, ItemRecord, ModelBuilder, Neighbour};

@@ -34,13 +34,20 @@ fn f32_at(b: &[u8], at: usize) -> f32 {
 
 fn need(what: &'static str, buf: &[u8], needed: usize) -> Result<(), ModelError> {
     if buf.len() < needed {
-        return Err(ModelError::Truncated { what, needed: needed as u64, available: buf.len() as u64 });
+        return Err(ModelError::Truncated {
+            what,
+            needed: needed as u64,
+            available: buf.len() as u64,
+        });
     }
     Ok(())
 }
 
 fn invalid(tag: &'static str, reason: impl Into<String>) -> ModelError {
-    ModelError::InvalidValue { tag, reason: reason.into() }
+    ModelError::InvalidValue {
+        tag,
+        reason: reason.into(),
+    }
 }
 
 /// A validated, borrowed model.
@@ -99,7 +106,11 @@ impl Iterator for Links<'_> {
         let qc = self.blob[self.pos];
         let qs = self.blob[self.pos + 1];
         self.pos += 2;
-        Some(Link { target, co: dequantize(qc, self.co_scale), seq: dequantize(qs, self.seq_scale) })
+        Some(Link {
+            target,
+            co: dequantize(qc, self.co_scale),
+            seq: dequantize(qs, self.seq_scale),
+        })
     }
 }
 
@@ -110,7 +121,10 @@ struct SectionTable<'a> {
 
 impl<'a> SectionTable<'a> {
     fn get(&self, tag: [u8; 4]) -> Option<&'a [u8]> {
-        self.entries.iter().find(|e| e.0 == tag).map(|&(_, off, len)| &self.bytes[off..off + len])
+        self.entries
+            .iter()
+            .find(|e| e.0 == tag)
+            .map(|&(_, off, len)| &self.bytes[off..off + len])
     }
     fn require(&self, tag: [u8; 4], name: &'static str) -> Result<&'a [u8], ModelError> {
         self.get(tag).ok_or(ModelError::MissingSection(name))
@@ -124,14 +138,24 @@ fn read_header(bytes: &[u8]) -> Result<SectionTable<'_>, ModelError> {
     }
     let major = u16_at(bytes, 8);
     if major != VERSION_MAJOR {
-        return Err(ModelError::UnsupportedVersion { found: major, supported: VERSION_MAJOR });
+        return Err(ModelError::UnsupportedVersion {
+            found: major,
+            supported: VERSION_MAJOR,
+        });
     }
     let declared = u32_at(bytes, 16) as u64;
     if declared != bytes.len() as u64 {
         if declared > bytes.len() as u64 {
-            return Err(ModelError::Truncated { what: "file", needed: declared, available: bytes.len() as u64 });
+            return Err(ModelError::Truncated {
+                what: "file",
+                needed: declared,
+                available: bytes.len() as u64,
+            });
         }
-        return Err(ModelError::LengthMismatch { declared, actual: bytes.len() as u64 });
+        return Err(ModelError::LengthMismatch {
+            declared,
+            actual: bytes.len() as u64,
+        });
     }
     let stored = u32_at(bytes, CRC_RANGE.start);
     let computed = checksum(bytes);
@@ -140,7 +164,10 @@ fn read_header(bytes: &[u8]) -> Result<SectionTable<'_>, ModelError> {
     }
     let count = u32_at(bytes, 12);
     if count > MAX_SECTIONS {
-        return Err(ModelError::BadSection { tag: "table".into(), reason: format!("{count} sections declared, at most {MAX_SECTIONS} allowed") });
+        return Err(ModelError::BadSection {
+            tag: "table".into(),
+            reason: format!("{count} sections declared, at most {MAX_SECTIONS} allowed"),
+        });
     }
     let table_end = HEADER_LEN + count as usize * SECTION_ENTRY_LEN;
     need("section table", bytes, table_end)?;
@@ -151,14 +178,29 @@ fn read_header(bytes: &[u8]) -> Result<SectionTable<'_>, ModelError> {
         let name = String::from_utf8_lossy(&tag).into_owned();
         let off = u32_at(bytes, e + 4) as usize;
         let len = u32_at(bytes, e + 8) as usize;
-        if off % 4 != 0 || off < table_end || off.checked_add(len).is_none_or(|end| end > bytes.len()) {
-            return Err(ModelError::BadSection { tag: name, reason: format!("offset {off} + length {len} is misaligned or outside the file ({} bytes)", bytes.len()) });
+        if !off.is_multiple_of(4)
+            || off < table_end
+            || off.checked_add(len).is_none_or(|end| end > bytes.len())
+        {
+            return Err(ModelError::BadSection {
+                tag: name,
+                reason: format!(
+                    "offset {off} + length {len} is misaligned or outside the file ({} bytes)",
+                    bytes.len()
+                ),
+            });
         }
         if entries.iter().any(|x| x.0 == tag) {
             return Err(ModelError::DuplicateSection(name));
         }
-        if entries.iter().any(|&(_, o, l)| off < o + l && o < off + len) {
-            return Err(ModelError::BadSection { tag: name, reason: "overlaps another section".into() });
+        if entries
+            .iter()
+            .any(|&(_, o, l)| off < o + l && o < off + len)
+        {
+            return Err(ModelError::BadSection {
+                tag: name,
+                reason: "overlaps another section".into(),
+            });
         }
         entries.push((tag, off, len));
     }
@@ -190,7 +232,10 @@ impl<'a> Model<'a> {
         let train_events = u32_at(meta, 16);
         let n = n_items as usize;
         if n_categories >= u32::from(NO_CATEGORY) {
-            return Err(invalid("META", format!("{n_categories} categories exceed the limit of 65,534")));
+            return Err(invalid(
+                "META",
+                format!("{n_categories} categories exceed the limit of 65,534"),
+            ));
         }
 
         let params = match table.get(TAG_PARM) {
@@ -203,7 +248,9 @@ impl<'a> Model<'a> {
                 }
                 need("PARM", p, 4 + count * 4)?;
                 let values: Vec<f32> = (0..count).map(|k| f32_at(p, 4 + 4 * k)).collect();
-                ScoringParams::from_slice(&values).check().map_err(|e| invalid("PARM", e.to_string()))?
+                ScoringParams::from_slice(&values)
+                    .check()
+                    .map_err(|e| invalid("PARM", e.to_string()))?
             }
         };
 
@@ -216,13 +263,19 @@ impl<'a> Model<'a> {
         for i in 0..n {
             let c = u16_at(items, i * ITEM_RECORD_LEN + 4);
             if c != NO_CATEGORY && u32::from(c) >= n_categories {
-                return Err(invalid("ITEM", format!("item {i} has category {c} of {n_categories}")));
+                return Err(invalid(
+                    "ITEM",
+                    format!("item {i} has category {c} of {n_categories}"),
+                ));
             }
         }
         for c in 0..n_categories as usize {
             let p = u16_at(cats, c * CAT_RECORD_LEN);
             if p != NO_CATEGORY && u32::from(p) >= n_categories {
-                return Err(invalid("CATS", format!("category {c} has parent {p} of {n_categories}")));
+                return Err(invalid(
+                    "CATS",
+                    format!("category {c} has parent {p} of {n_categories}"),
+                ));
             }
         }
 
@@ -231,7 +284,10 @@ impl<'a> Model<'a> {
         let n_strings = u32_at(strs, 0) as u64;
         let expected = n as u64 * u64::from(STRINGS_PER_ITEM) + u64::from(n_categories);
         if n_strings != expected {
-            return Err(invalid("STRS", format!("{n_strings} strings, expected {expected}")));
+            return Err(invalid(
+                "STRS",
+                format!("{n_strings} strings, expected {expected}"),
+            ));
         }
         let off_len = (n_strings as usize + 1) * 4;
         need("STRS", strs, 4 + off_len)?;
@@ -241,7 +297,10 @@ impl<'a> Model<'a> {
         for k in 0..=n_strings as usize {
             let o = u32_at(str_offsets, 4 * k);
             if (k == 0 && o != 0) || o < prev || o as usize > str_blob.len() {
-                return Err(invalid("STRS", format!("string offset {k} = {o} is out of order or past the end")));
+                return Err(invalid(
+                    "STRS",
+                    format!("string offset {k} = {o} is out of order or past the end"),
+                ));
             }
             if k > 0 && std::str::from_utf8(&str_blob[prev as usize..o as usize]).is_err() {
                 return Err(invalid("STRS", format!("string {} is not UTF-8", k - 1)));
@@ -252,7 +311,10 @@ impl<'a> Model<'a> {
         let nbrs = table.require(TAG_NBRS, "NBRS")?;
         need("NBRS", nbrs, 8)?;
         if u32_at(nbrs, 0) != n_items {
-            return Err(invalid("NBRS", format!("{} rows for {n_items} items", u32_at(nbrs, 0))));
+            return Err(invalid(
+                "NBRS",
+                format!("{} rows for {n_items} items", u32_at(nbrs, 0)),
+            ));
         }
         let blob_len = u32_at(nbrs, 4) as usize;
         let offs_at = 8;
@@ -272,15 +334,24 @@ impl<'a> Model<'a> {
         for i in 0..n {
             let start = u32_at(nbr_offsets, 4 * i) as usize;
             let end = u32_at(nbr_offsets, 4 * (i + 1)) as usize;
-            if (i == 0 && start != 0) || start != prev_off || end < start || end > blob_len || (i + 1 == n && end != blob_len) {
-                return Err(invalid("NBRS", format!("row {i} spans {start}..{end} of {blob_len}")));
+            if (i == 0 && start != 0)
+                || start != prev_off
+                || end < start
+                || end > blob_len
+                || (i + 1 == n && end != blob_len)
+            {
+                return Err(invalid(
+                    "NBRS",
+                    format!("row {i} spans {start}..{end} of {blob_len}"),
+                ));
             }
             prev_off = end;
             let row = &nbr_blob[start..end];
             let mut pos = 0;
             let mut last: Option<u32> = None;
             while pos < row.len() {
-                let delta = read_varint(row, &mut pos).ok_or_else(|| invalid("NBRS", format!("row {i}: bad varint at byte {pos}")))?;
+                let delta = read_varint(row, &mut pos)
+                    .ok_or_else(|| invalid("NBRS", format!("row {i}: bad varint at byte {pos}")))?;
                 if last.is_some() && delta == 0 {
                     return Err(invalid("NBRS", format!("row {i}: repeated neighbour")));
                 }
@@ -288,9 +359,14 @@ impl<'a> Model<'a> {
                     None => Some(delta),
                     Some(p) => p.checked_add(delta),
                 };
-                let t = t.filter(|&t| t < n_items).ok_or_else(|| invalid("NBRS", format!("row {i}: neighbour index past {n_items}")))?;
+                let t = t.filter(|&t| t < n_items).ok_or_else(|| {
+                    invalid("NBRS", format!("row {i}: neighbour index past {n_items}"))
+                })?;
                 if t as usize == i {
-                    return Err(invalid("NBRS", format!("row {i}: item is its own neighbour")));
+                    return Err(invalid(
+                        "NBRS",
+                        format!("row {i}: item is its own neighbour"),
+                    ));
                 }
                 if pos + 2 > row.len() {
                     return Err(invalid("NBRS", format!("row {i}: entry cut short")));
@@ -308,7 +384,10 @@ impl<'a> Model<'a> {
             Some(v) => {
                 need("VECS", v, 4)?;
                 if u16_at(v, 0) as usize != dim || dim == 0 {
-                    return Err(invalid("VECS", format!("dimension {} but META says {dim}", u16_at(v, 0))));
+                    return Err(invalid(
+                        "VECS",
+                        format!("dimension {} but META says {dim}", u16_at(v, 0)),
+                    ));
                 }
                 need("VECS", v, 4 + n * dim)?;
                 &v[4..4 + n * dim]

@@ -54,19 +54,13 @@ impl Default for ScoringParams {
 }
 
 /// Parameters that passed [`ScoringParams::check`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ValidParams(ScoringParams);
 
 impl ValidParams {
     /// The checked values.
     pub fn get(&self) -> &ScoringParams {
         &self.0
-    }
-}
-
-impl Default for ValidParams {
-    fn default() -> Self {
-        ValidParams(ScoringParams::default())
     }
 }
 
@@ -97,7 +91,7 @@ impl ScoringParams {
                 });
             }
         }
-        if !(self.half_life > 0.0) {
+        if self.half_life.is_nan() || self.half_life <= 0.0 {
             return Err(ParamError::OutOfRange {
                 name: "half_life",
                 value: self.half_life as f64,
@@ -168,14 +162,26 @@ mod tests {
 
     #[test]
     fn bad_values_are_named() {
-        let p = ScoringParams { w_pop: -1.0, ..Default::default() };
+        let p = ScoringParams {
+            w_pop: -1.0,
+            ..Default::default()
+        };
         let e = p.check().unwrap_err().to_string();
         assert!(e.contains("w_pop"), "{e}");
-        let p = ScoringParams { half_life: 0.0, ..Default::default() };
+        let p = ScoringParams {
+            half_life: 0.0,
+            ..Default::default()
+        };
         assert!(p.check().unwrap_err().to_string().contains("half_life"));
-        let p = ScoringParams { w_co: f32::NAN, ..Default::default() };
+        let p = ScoringParams {
+            w_co: f32::NAN,
+            ..Default::default()
+        };
         assert!(p.check().is_err());
-        let p = ScoringParams { half_life: f32::INFINITY, ..Default::default() };
+        let p = ScoringParams {
+            half_life: f32::INFINITY,
+            ..Default::default()
+        };
         assert!(p.check().is_ok());
     }
 }

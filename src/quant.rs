@@ -12,7 +12,7 @@ pub const STEPS: f32 = 24.0;
 
 /// Encodes `w` relative to the row maximum `scale` (both non-negative).
 pub fn quantize(w: f32, scale: f32) -> u8 {
-    if !(w > 0.0) || !(scale > 0.0) {
+    if w.is_nan() || scale.is_nan() || w <= 0.0 || scale <= 0.0 {
         return 0;
     }
     let q = 255.0 + STEPS * (w / scale).log2();

@@ -55,11 +55,17 @@ pub struct Event {
 impl Event {
     /// A view of `item`.
     pub fn view(item: u32) -> Self {
-        Self { item, kind: EventKind::View }
+        Self {
+            item,
+            kind: EventKind::View,
+        }
     }
     /// An add-to-cart of `item`.
     pub fn cart(item: u32) -> Self {
-        Self { item, kind: EventKind::AddToCart }
+        Self {
+            item,
+            kind: EventKind::AddToCart,
+        }
     }
 }
 
@@ -182,7 +188,12 @@ impl<'a> Recommender<'a> {
     pub fn with_params(model: Model<'a>, params: ValidParams) -> Self {
         let n = model.len();
         let mut by_pop: Vec<u32> = (0..n as u32).filter(|&i| model.item_in_stock(i)).collect();
-        by_pop.sort_by(|&a, &b| rank_order((f32::from(model.item_popularity(a)), a), (f32::from(model.item_popularity(b)), b)));
+        by_pop.sort_by(|&a, &b| {
+            rank_order(
+                (f32::from(model.item_popularity(a)), a),
+                (f32::from(model.item_popularity(b)), b),
+            )
+        });
         let popular = by_pop.iter().copied().take(POPULAR_CANDIDATES).collect();
         let mut category_top = vec![Vec::new(); model.n_categories()];
         for &i in &by_pop {
@@ -251,7 +262,8 @@ impl<'a> Recommender<'a> {
 
         // Context: cart items not in the event stream count as older adds,
         // the viewed product as the newest event.
-        let mut context: Vec<(u32, f32)> = Vec::with_capacity(request.events.len() + request.cart.len() + 1);
+        let mut context: Vec<(u32, f32)> =
+            Vec::with_capacity(request.events.len() + request.cart.len() + 1);
         for &c in request.cart.iter().filter(valid) {
             if !request.events.iter().any(|e| e.item == c) {
                 context.push((c, p.w_cart_event));
@@ -276,7 +288,11 @@ impl<'a> Recommender<'a> {
         }
 
         let len = context.len();
-        let decay = if p.half_life.is_finite() { 0.5f32.powf(1.0 / p.half_life) } else { 1.0 };
+        let decay = if p.half_life.is_finite() {
+            0.5f32.powf(1.0 / p.half_life)
+        } else {
+            1.0
+        };
         let mut w_pos = 1.0f32;
         let mut weights = vec![0.0f32; len];
         for k in (0..len).rev() {
@@ -348,7 +364,10 @@ impl<'a> Recommender<'a> {
                 }
             }
         }
-        let max_cf = pool.iter().map(|&i| self.slots[i as usize].cf).fold(0.0f32, f32::max);
+        let max_cf = pool
+            .iter()
+            .map(|&i| self.slots[i as usize].cf)
+            .fold(0.0f32, f32::max);
         let norm = if max_cf > 0.0 { 1.0 / max_cf } else { 0.0 };
         let mut scored: Vec<(f32, u32)> = Vec::with_capacity(pool.len());
         for &i in &pool {
@@ -356,7 +375,10 @@ impl<'a> Recommender<'a> {
                 continue;
             }
             let s = &self.slots[i as usize];
-            let share = self.model.item_category(i).map_or(0.0, |c| self.category_share[c as usize]);
+            let share = self
+                .model
+                .item_category(i)
+                .map_or(0.0, |c| self.category_share[c as usize]);
             let score = s.cf * norm
                 + s.extra
                 + p.w_pop * f32::from(self.model.item_popularity(i)) / 255.0
@@ -385,12 +407,20 @@ impl<'a> Recommender<'a> {
                     } else {
                         Reason::BoughtWith(s.source)
                     }
-                } else if let Some(c) = self.model.item_category(i).filter(|c| self.category_share[*c as usize] > 0.0) {
+                } else if let Some(c) = self
+                    .model
+                    .item_category(i)
+                    .filter(|c| self.category_share[*c as usize] > 0.0)
+                {
                     Reason::PopularIn(c)
                 } else {
                     Reason::Popular
                 };
-                Recommendation { item: i, score, reason }
+                Recommendation {
+                    item: i,
+                    score,
+                    reason,
+                }
             })
             .collect();
 

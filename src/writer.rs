@@ -80,7 +80,7 @@ fn u32_len(n: usize, what: &str) -> Result<u32, BuildError> {
 }
 
 fn pad4(buf: &mut Vec<u8>) {
-    while buf.len() % 4 != 0 {
+    while !buf.len().is_multiple_of(4) {
         buf.push(0);
     }
 }
@@ -186,7 +186,11 @@ impl ModelBuilder {
             let mut row: Vec<Neighbour> = row.clone();
             for nb in &row {
                 if nb.target >= n {
-                    return Err(BuildError::BadNeighbour { from: i as u32, to: nb.target, n_items: n });
+                    return Err(BuildError::BadNeighbour {
+                        from: i as u32,
+                        to: nb.target,
+                        n_items: n,
+                    });
                 }
                 if !(nb.co.is_finite() && nb.co >= 0.0 && nb.seq.is_finite() && nb.seq >= 0.0) {
                     return Err(BuildError::BadNumber("neighbour weights"));
@@ -235,13 +239,21 @@ impl ModelBuilder {
     }
 
     fn section_vectors(&self, n: usize) -> Result<Option<(Vec<u8>, u16)>, BuildError> {
-        let Some((dim, values)) = &self.vectors else { return Ok(None) };
+        let Some((dim, values)) = &self.vectors else {
+            return Ok(None);
+        };
         let dim = *dim;
         if dim == 0 || dim > 1024 {
-            return Err(BuildError::BadDimension { expected: 16, found: dim });
+            return Err(BuildError::BadDimension {
+                expected: 16,
+                found: dim,
+            });
         }
         if values.len() != n * dim {
-            return Err(BuildError::BadDimension { expected: dim, found: values.len() / n.max(1) });
+            return Err(BuildError::BadDimension {
+                expected: dim,
+                found: values.len() / n.max(1),
+            });
         }
         let mut s = Vec::with_capacity(4 + values.len());
         s.extend((dim as u16).to_le_bytes());

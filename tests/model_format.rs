@@ -1,10 +1,14 @@
+#![allow(clippy::field_reassign_with_default)]
 //! The model file contract: round trips, and every kind of damage rejected
 //! with the error that names it.
 
 mod common;
 
 use proptest::prelude::*;
-use xsell::{checksum, format, CategoryRecord, ItemRecord, Model, ModelBuilder, ModelError, Neighbour, ScoringParams};
+use xsell::{
+    checksum, format, CategoryRecord, ItemRecord, Model, ModelBuilder, ModelError, Neighbour,
+    ScoringParams,
+};
 
 fn restamp(bytes: &mut [u8]) {
     let crc = checksum(bytes);
@@ -38,7 +42,10 @@ fn fixture_round_trips() {
     assert!(!m.item_in_stock(4));
     assert_eq!(m.item_price_cents(1), Some(199));
     let links: Vec<_> = m.links(2).collect();
-    assert_eq!(links.iter().map(|l| l.target).collect::<Vec<_>>(), vec![3, 5]);
+    assert_eq!(
+        links.iter().map(|l| l.target).collect::<Vec<_>>(),
+        vec![3, 5]
+    );
     assert!((links[0].co - 1.0).abs() < 1e-6 && (links[1].co - 0.3).abs() < 0.3 * 0.03);
     assert_eq!(m.params().get(), &b.params);
     assert!(m.similarity(0, 1) > 0.95 && m.similarity(0, 2) < 0.1);
@@ -51,8 +58,14 @@ fn fixture_round_trips() {
 fn damage_is_reported_precisely() {
     let good = common::grocery().build().unwrap();
 
-    assert!(matches!(Model::parse(&good[..10]), Err(ModelError::Truncated { .. })));
-    assert!(matches!(Model::parse(&good[..good.len() - 4]), Err(ModelError::Truncated { .. })));
+    assert!(matches!(
+        Model::parse(&good[..10]),
+        Err(ModelError::Truncated { .. })
+    ));
+    assert!(matches!(
+        Model::parse(&good[..good.len() - 4]),
+        Err(ModelError::Truncated { .. })
+    ));
 
     let mut b = good.clone();
     b[0] = b'Y';
@@ -62,7 +75,13 @@ fn damage_is_reported_precisely() {
     b[8] = 2;
     restamp(&mut b);
     let e = Model::parse(&b).unwrap_err();
-    assert_eq!(e, ModelError::UnsupportedVersion { found: 2, supported: 1 });
+    assert_eq!(
+        e,
+        ModelError::UnsupportedVersion {
+            found: 2,
+            supported: 1
+        }
+    );
     assert!(e.to_string().contains("upgrade"), "{e}");
 
     // A newer minor version is accepted.
@@ -75,11 +94,17 @@ fn damage_is_reported_precisely() {
     let mut b = good.clone();
     let k = good.len() / 2;
     b[k] ^= 0x40;
-    assert!(matches!(Model::parse(&b), Err(ModelError::ChecksumMismatch { .. })));
+    assert!(matches!(
+        Model::parse(&b),
+        Err(ModelError::ChecksumMismatch { .. })
+    ));
 
     let mut b = good.clone();
     b.extend([0, 0, 0, 0]);
-    assert!(matches!(Model::parse(&b), Err(ModelError::LengthMismatch { .. })));
+    assert!(matches!(
+        Model::parse(&b),
+        Err(ModelError::LengthMismatch { .. })
+    ));
 }
 
 #[test]
@@ -91,15 +116,24 @@ fn hostile_structures_are_rejected_even_with_a_valid_checksum() {
     let e = format::HEADER_LEN + 4;
     b[e..e + 4].copy_from_slice(&u32::MAX.to_le_bytes());
     restamp(&mut b);
-    assert!(matches!(Model::parse(&b), Err(ModelError::BadSection { .. })));
+    assert!(matches!(
+        Model::parse(&b),
+        Err(ModelError::BadSection { .. })
+    ));
 
     // Duplicate section tag.
     let mut b = good.clone();
-    let (e0, e1) = (format::HEADER_LEN, format::HEADER_LEN + format::SECTION_ENTRY_LEN);
+    let (e0, e1) = (
+        format::HEADER_LEN,
+        format::HEADER_LEN + format::SECTION_ENTRY_LEN,
+    );
     let tag: [u8; 4] = b[e0..e0 + 4].try_into().unwrap();
     b[e1..e1 + 4].copy_from_slice(&tag);
     restamp(&mut b);
-    assert!(matches!(Model::parse(&b), Err(ModelError::DuplicateSection(_)) | Err(ModelError::BadSection { .. })));
+    assert!(matches!(
+        Model::parse(&b),
+        Err(ModelError::DuplicateSection(_)) | Err(ModelError::BadSection { .. })
+    ));
 
     // Missing required section: rename NBRS.
     let mut b = good.clone();
@@ -111,7 +145,10 @@ fn hostile_structures_are_rejected_even_with_a_valid_checksum() {
         }
     }
     restamp(&mut b);
-    assert_eq!(Model::parse(&b).unwrap_err(), ModelError::MissingSection("NBRS"));
+    assert_eq!(
+        Model::parse(&b).unwrap_err(),
+        ModelError::MissingSection("NBRS")
+    );
 
     // Item count inflated in META: tables no longer fit.
     let mut b = good.clone();
@@ -125,7 +162,10 @@ fn hostile_structures_are_rejected_even_with_a_valid_checksum() {
     let (items, _) = section(&b, b"ITEM");
     b[items + 4..items + 6].copy_from_slice(&77u16.to_le_bytes());
     restamp(&mut b);
-    assert!(matches!(Model::parse(&b), Err(ModelError::InvalidValue { tag: "ITEM", .. })));
+    assert!(matches!(
+        Model::parse(&b),
+        Err(ModelError::InvalidValue { tag: "ITEM", .. })
+    ));
 
     // Neighbour pointing past the item table: first entry of row 0 is a varint target.
     let mut b = good.clone();
@@ -134,14 +174,20 @@ fn hostile_structures_are_rejected_even_with_a_valid_checksum() {
     b[blob_at] = 100;
     restamp(&mut b);
     let e = Model::parse(&b).unwrap_err();
-    assert!(matches!(e, ModelError::InvalidValue { tag: "NBRS", .. }), "{e:?}");
+    assert!(
+        matches!(e, ModelError::InvalidValue { tag: "NBRS", .. }),
+        "{e:?}"
+    );
 
     // NaN row scale.
     let mut b = good.clone();
     let scales_at = nb + 8 + 7 * 4;
     b[scales_at..scales_at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
     restamp(&mut b);
-    assert!(matches!(Model::parse(&b), Err(ModelError::InvalidValue { tag: "NBRS", .. })));
+    assert!(matches!(
+        Model::parse(&b),
+        Err(ModelError::InvalidValue { tag: "NBRS", .. })
+    ));
 
     // Invalid UTF-8 in a title.
     let mut b = good.clone();
@@ -150,7 +196,10 @@ fn hostile_structures_are_rejected_even_with_a_valid_checksum() {
     let blob = strs + 4 + (n_strings + 1) * 4;
     b[blob] = 0xff;
     restamp(&mut b);
-    assert!(matches!(Model::parse(&b), Err(ModelError::InvalidValue { tag: "STRS", .. })));
+    assert!(matches!(
+        Model::parse(&b),
+        Err(ModelError::InvalidValue { tag: "STRS", .. })
+    ));
 
     // Negative parameter.
     let mut b = good.clone();
@@ -177,21 +226,53 @@ fn fuzz_crashers_stay_fixed() {
 
 fn arb_model() -> impl Strategy<Value = ModelBuilder> {
     (1usize..12, 0usize..4, any::<bool>()).prop_flat_map(|(n, n_cat, with_vecs)| {
-        let item = (".{0,12}", "\\PC{0,20}", proptest::option::of(0u32..1_000_000), proptest::option::of(0..n_cat.max(1) as u16), any::<bool>(), 0u32..100_000);
+        let item = (
+            ".{0,12}",
+            "\\PC{0,20}",
+            proptest::option::of(0u32..1_000_000),
+            proptest::option::of(0..n_cat.max(1) as u16),
+            any::<bool>(),
+            0u32..100_000,
+        );
         let items = proptest::collection::vec(item, n);
-        let nbrs = proptest::collection::vec(proptest::collection::vec((0..n as u32, 0.0f32..10.0, 0.0f32..10.0), 0..6), n);
+        let nbrs = proptest::collection::vec(
+            proptest::collection::vec((0..n as u32, 0.0f32..10.0, 0.0f32..10.0), 0..6),
+            n,
+        );
         let vecs = proptest::collection::vec(-1.0f32..1.0, n * 3);
         let cats = proptest::collection::vec("[a-z ]{1,10}", n_cat);
         (items, nbrs, vecs, cats, 0.5f32..20.0).prop_map(move |(items, nbrs, vecs, cats, hl)| {
             let mut b = ModelBuilder::default();
-            b.categories = cats.into_iter().map(|name| CategoryRecord { name, parent: None }).collect();
+            b.categories = cats
+                .into_iter()
+                .map(|name| CategoryRecord { name, parent: None })
+                .collect();
             b.items = items
                 .into_iter()
-                .map(|(id, title, price, cat, stock, pop)| ItemRecord { id, title, url: String::new(), image: String::new(), price_cents: price, category: if n_cat == 0 { None } else { cat }, in_stock: stock, popularity: pop })
+                .map(|(id, title, price, cat, stock, pop)| ItemRecord {
+                    id,
+                    title,
+                    url: String::new(),
+                    image: String::new(),
+                    price_cents: price,
+                    category: if n_cat == 0 { None } else { cat },
+                    in_stock: stock,
+                    popularity: pop,
+                })
                 .collect();
-            b.neighbours = nbrs.into_iter().map(|row| row.into_iter().map(|(target, co, seq)| Neighbour { target, co, seq }).collect()).collect();
-            b.vectors = with_vecs.then(|| (3, vecs));
-            b.params = ScoringParams { half_life: hl, ..ScoringParams::default() };
+            b.neighbours = nbrs
+                .into_iter()
+                .map(|row| {
+                    row.into_iter()
+                        .map(|(target, co, seq)| Neighbour { target, co, seq })
+                        .collect()
+                })
+                .collect();
+            b.vectors = with_vecs.then_some((3, vecs));
+            b.params = ScoringParams {
+                half_life: hl,
+                ..ScoringParams::default()
+            };
             b
         })
     })

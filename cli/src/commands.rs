@@ -13,7 +13,11 @@ use xsell_cli::train::{self, TrainConfig};
 
 fn bar(len: u64, msg: &str) -> ProgressBar {
     let pb = ProgressBar::new(len);
-    pb.set_style(ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} {elapsed}").expect("static template").progress_chars("=> "));
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} {elapsed}")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
     pb.set_message(msg.to_string());
     pb
 }
@@ -28,7 +32,12 @@ fn policy(d: &DataArgs) -> BadRows {
 
 fn report_skips(what: &Path, st: &ReadStats) {
     if st.skipped > 0 {
-        eprintln!("{}: skipped {} malformed rows of {}", what.display(), st.skipped, st.rows + st.skipped);
+        eprintln!(
+            "{}: skipped {} malformed rows of {}",
+            what.display(),
+            st.skipped,
+            st.rows + st.skipped
+        );
         for e in &st.examples {
             eprintln!("  e.g. {e}");
         }
@@ -49,7 +58,12 @@ fn load_catalog(d: &DataArgs) -> Result<Option<Catalog>> {
 }
 
 /// Tunes parameters on (tune_train, tune_valid) or on a hold-out of `data`.
-fn tuned_params(data: &Dataset, d: &DataArgs, catalog: Option<&Catalog>, base: &TrainConfig) -> Result<(TrainConfig, ScoringParams)> {
+fn tuned_params(
+    data: &Dataset,
+    d: &DataArgs,
+    catalog: Option<&Catalog>,
+    base: &TrainConfig,
+) -> Result<(TrainConfig, ScoringParams)> {
     if d.no_tune {
         return Ok((*base, ScoringParams::default()));
     }
@@ -69,23 +83,45 @@ fn tuned_params(data: &Dataset, d: &DataArgs, catalog: Option<&Catalog>, base: &
     // each candidate is rebuilt and tuned; the best on validation wins.
     let mut best: Option<(TrainConfig, ScoringParams, train::TuneReport)> = None;
     for cfg in train::config_candidates(base) {
-        let builder = train::build(&tr, catalog, &TrainConfig { vector_dim: 0, ..cfg }, ScoringParams::default());
+        let builder = train::build(
+            &tr,
+            catalog,
+            &TrainConfig {
+                vector_dim: 0,
+                ..cfg
+            },
+            ScoringParams::default(),
+        );
         let pb = bar(0, "tuning");
         let (params, rep) = train::tune(&builder, &tr, &valid, &[], ScoringParams::default(), &pb);
         pb.finish_and_clear();
-        eprintln!("  exponents {:.2}/{:.2}: validation MRR@20 {:.4}, HR@20 {:.4}", cfg.source_exponent, cfg.target_exponent, rep.mrr20, rep.hr20);
+        eprintln!(
+            "  exponents {:.2}/{:.2}: validation MRR@20 {:.4}, HR@20 {:.4}",
+            cfg.source_exponent, cfg.target_exponent, rep.mrr20, rep.hr20
+        );
         if best.as_ref().is_none_or(|b| rep.mrr20 > b.2.mrr20) {
             best = Some((cfg, params, rep));
         }
     }
     let (cfg, mut params, rep) = best.expect("at least one candidate");
     if !histories.is_empty() {
-        let builder = train::build(&tr, catalog, &TrainConfig { vector_dim: 0, ..cfg }, params);
+        let builder = train::build(
+            &tr,
+            catalog,
+            &TrainConfig {
+                vector_dim: 0,
+                ..cfg
+            },
+            params,
+        );
         let pb = bar(0, "tuning history");
         let (p, hrep) = train::tune(&builder, &tr, &valid, &histories, params, &pb);
         pb.finish_and_clear();
         params = p;
-        eprintln!("  with on-device history: validation MRR@20 {:.4}", hrep.history_mrr20.unwrap_or(0.0));
+        eprintln!(
+            "  with on-device history: validation MRR@20 {:.4}",
+            hrep.history_mrr20.unwrap_or(0.0)
+        );
     }
     eprintln!(
         "tuned on {} validation predictions: MRR@20 {:.4}, HR@20 {:.4} (session only)\n  {:?}\n  {:?}",
@@ -94,8 +130,50 @@ fn tuned_params(data: &Dataset, d: &DataArgs, catalog: Option<&Catalog>, base: &
     Ok((cfg, params))
 }
 
+/// V-SKNN's neighbourhood size, tuned on the same validation data as xsell
+/// (all sessions sampled; the literature's k = 100 is among the candidates).
+fn tuned_vsknn_k(data: &Dataset, d: &DataArgs) -> Result<usize> {
+    if d.no_tune {
+        return Ok(100);
+    }
+    let (tr, valid) = match (&d.tune_train, &d.tune_valid) {
+        (Some(t), Some(v)) => {
+            let tr = Dataset::from_events(load_events(t, d)?);
+            let valid = tr.map_test(load_events(v, d)?);
+            (tr, valid)
+        }
+        _ => data.holdout(0.1),
+    };
+    let popularity = vec![1u32; tr.n_items()];
+    let set = EvalSet {
+        sessions: &valid,
+        histories: &[],
+        n_items: tr.n_items(),
+        popularity: &popularity,
+        category: None,
+        limit: Some(4000),
+    };
+    let mut best = (100usize, -1.0f64);
+    for k in [5usize, 10, 20, 50, 100] {
+        let m = eval::evaluate(
+            &baselines::Vsknn::fit(tr.n_items(), &tr.sessions, k, usize::MAX),
+            &set,
+            false,
+        )
+        .metrics;
+        eprintln!("  V-SKNN k={k}: validation MRR@20 {:.4}", m.mrr20);
+        if m.mrr20 > best.1 {
+            best = (k, m.mrr20);
+        }
+    }
+    Ok(best.0)
+}
+
 fn config(d: &DataArgs) -> TrainConfig {
-    TrainConfig { max_neighbours: d.neighbours, ..TrainConfig::default() }
+    TrainConfig {
+        max_neighbours: d.neighbours,
+        ..TrainConfig::default()
+    }
 }
 
 pub fn train(events: &Path, out: &Path, d: &DataArgs) -> Result<()> {
@@ -126,7 +204,16 @@ fn print_table(rows: &[Outcome]) {
         let m = &o.metrics;
         println!(
             "| {} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} | {:.1}s |",
-            o.name, m.hr10, m.hr20, m.mrr10, m.mrr20, m.ndcg20, m.coverage20, m.popularity20, m.ild20, o.seconds
+            o.name,
+            m.hr10,
+            m.hr20,
+            m.mrr10,
+            m.mrr20,
+            m.ndcg20,
+            m.coverage20,
+            m.popularity20,
+            m.ild20,
+            o.seconds
         );
     }
     if let Some(m) = rows.first() {
@@ -135,7 +222,15 @@ fn print_table(rows: &[Outcome]) {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn eval(train_path: &Path, test_path: &Path, save_recs: Option<&Path>, which: &str, json: Option<&Path>, model_out: Option<&Path>, d: &DataArgs) -> Result<()> {
+pub fn eval(
+    train_path: &Path,
+    test_path: &Path,
+    save_recs: Option<&Path>,
+    which: &str,
+    json: Option<&Path>,
+    model_out: Option<&Path>,
+    d: &DataArgs,
+) -> Result<()> {
     let data = Dataset::from_events(load_events(train_path, d)?);
     let test: Vec<Session> = data.map_test(load_events(test_path, d)?);
     if test.is_empty() {
@@ -151,27 +246,52 @@ pub fn eval(train_path: &Path, test_path: &Path, save_recs: Option<&Path>, which
         std::fs::write(p, &bytes)?;
     }
     let popularity: Vec<u32> = builder.items.iter().map(|i| i.popularity).collect();
-    let category: Option<Vec<Option<u16>>> = catalog.as_ref().map(|_| builder.items.iter().map(|i| i.category).collect());
+    let category: Option<Vec<Option<u16>>> = catalog
+        .as_ref()
+        .map(|_| builder.items.iter().map(|i| i.category).collect());
     let no_hist: Vec<Vec<Vec<u32>>> = Vec::new();
-    let set = EvalSet { sessions: &test, histories: &no_hist, n_items: data.n_items(), popularity: &popularity, category: category.as_deref(), limit: None };
+    let set = EvalSet {
+        sessions: &test,
+        histories: &no_hist,
+        n_items: data.n_items(),
+        popularity: &popularity,
+        category: category.as_deref(),
+        limit: None,
+    };
 
-    let mut predictors: Vec<Box<dyn Predictor>> = vec![Box::new(XsellPredictor::new(bytes.clone(), "xsell (session only)")?)];
-    for b in which.split(',').map(str::trim).filter(|b| !b.is_empty() && *b != "none") {
+    let mut predictors: Vec<Box<dyn Predictor>> = vec![Box::new(XsellPredictor::new(
+        bytes.clone(),
+        "xsell (session only)",
+    )?)];
+    for b in which
+        .split(',')
+        .map(str::trim)
+        .filter(|b| !b.is_empty() && *b != "none")
+    {
         let p: Box<dyn Predictor> = match b {
             "pop" => Box::new(baselines::Pop::fit(data.n_items(), &data.sessions)),
             "ar" => Box::new(baselines::Rules::fit_ar(data.n_items(), &data.sessions)),
             "sr" => Box::new(baselines::Rules::fit_sr(data.n_items(), &data.sessions)),
             "iknn" => Box::new(baselines::Rules::fit_iknn(data.n_items(), &data.sessions)),
             "vsknn" => {
-                let k: usize = std::env::var("VSK_K").ok().and_then(|v| v.parse().ok()).unwrap_or(100);
-                let ss: usize = std::env::var("VSK_S").ok().and_then(|v| v.parse().ok()).unwrap_or(500);
-                Box::new(baselines::Vsknn::fit(data.n_items(), &data.sessions, k, ss))
+                let k = tuned_vsknn_k(&data, d)?;
+                Box::new(baselines::Vsknn::fit(
+                    data.n_items(),
+                    &data.sessions,
+                    k,
+                    usize::MAX,
+                ))
             }
-            other => bail!("unknown baseline `{other}`; choose from pop, ar, sr, iknn, vsknn, none"),
+            other => {
+                bail!("unknown baseline `{other}`; choose from pop, ar, sr, iknn, vsknn, none")
+            }
         };
         predictors.push(p);
     }
-    let pb = bar(predictors.len() as u64 + u64::from(d.history.is_some()), "evaluating");
+    let pb = bar(
+        predictors.len() as u64 + u64::from(d.history.is_some()),
+        "evaluating",
+    );
     let mut rows = Vec::new();
     for (k, p) in predictors.iter().enumerate() {
         pb.set_message(p.name());
@@ -181,7 +301,10 @@ pub fn eval(train_path: &Path, test_path: &Path, save_recs: Option<&Path>, which
     }
     if let Some(h) = &d.history {
         let hist = OrderIndex::read(h)?.histories(&data, &test);
-        let with = EvalSet { histories: &hist, ..set };
+        let with = EvalSet {
+            histories: &hist,
+            ..set
+        };
         let p = XsellPredictor::new(bytes.clone(), "xsell + on-device history")?;
         rows.insert(1, eval::evaluate(&p, &with, false));
         pb.inc(1);
@@ -189,15 +312,36 @@ pub fn eval(train_path: &Path, test_path: &Path, save_recs: Option<&Path>, which
     pb.finish_and_clear();
     if let Some(path) = save_recs {
         let lists = rows[0].lists.take().expect("kept for the first predictor");
-        let mut f = std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?);
+        let mut f = std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        );
         eval::write_recs(&mut f, &lists, &data.item_ids)?;
-        eprintln!("wrote {} recommendation lists to {}", lists.len(), path.display());
+        eprintln!(
+            "wrote {} recommendation lists to {}",
+            lists.len(),
+            path.display()
+        );
     }
     print_table(&rows);
-    println!("\nModel: {} bytes for {} items ({:.1} bytes/item).", bytes.len(), data.n_items(), bytes.len() as f64 / data.n_items().max(1) as f64);
+    println!(
+        "\nModel: {} bytes for {} items ({:.1} bytes/item).",
+        bytes.len(),
+        data.n_items(),
+        bytes.len() as f64 / data.n_items().max(1) as f64
+    );
     if let Some(p) = json {
-        let v: Vec<_> = rows.iter().map(|o| serde_json::json!({"name": o.name, "metrics": o.metrics, "seconds": o.seconds})).collect();
-        std::fs::write(p, serde_json::to_string_pretty(&serde_json::json!({"results": v, "model_bytes": bytes.len(), "items": data.n_items(), "params": format!("{params:?}")}))?)?;
+        let v: Vec<_> = rows
+            .iter()
+            .map(
+                |o| serde_json::json!({"name": o.name, "metrics": o.metrics, "seconds": o.seconds}),
+            )
+            .collect();
+        std::fs::write(
+            p,
+            serde_json::to_string_pretty(
+                &serde_json::json!({"results": v, "model_bytes": bytes.len(), "items": data.n_items(), "params": format!("{params:?}")}),
+            )?,
+        )?;
     }
     Ok(())
 }
@@ -215,10 +359,19 @@ pub fn inspect(path: &Path) -> Result<()> {
     let links: usize = (0..m.len() as u32).map(|i| m.links(i).count()).sum();
     let (s, e) = m.training_size();
     println!("model format v{}.{}", m.version().0, m.version().1);
-    println!("items: {}  categories: {}  vector dim: {}", m.len(), m.n_categories(), m.vector_dim());
+    println!(
+        "items: {}  categories: {}  vector dim: {}",
+        m.len(),
+        m.n_categories(),
+        m.vector_dim()
+    );
     println!("links: {} ({:.1} per item)", links, links as f64 / n as f64);
     println!("trained on {s} sessions, {e} events");
-    println!("size: {} bytes ({:.1} bytes/item)", bytes.len(), bytes.len() as f64 / n as f64);
+    println!(
+        "size: {} bytes ({:.1} bytes/item)",
+        bytes.len(),
+        bytes.len() as f64 / n as f64
+    );
     println!("params: {:?}", m.params().get());
     Ok(())
 }
@@ -226,7 +379,8 @@ pub fn inspect(path: &Path) -> Result<()> {
 pub fn recommend(path: &Path, items: &[String], n: usize) -> Result<()> {
     let bytes = read_model(path)?;
     let m = Model::parse(&bytes)?;
-    let index: std::collections::HashMap<&str, u32> = (0..m.len() as u32).map(|i| (m.item_id(i), i)).collect();
+    let index: std::collections::HashMap<&str, u32> =
+        (0..m.len() as u32).map(|i| (m.item_id(i), i)).collect();
     let mut events = Vec::new();
     for id in items {
         match index.get(id.as_str()) {
@@ -235,8 +389,18 @@ pub fn recommend(path: &Path, items: &[String], n: usize) -> Result<()> {
         }
     }
     let mut rec = Recommender::new(m.clone());
-    for r in rec.recommend(&Request { events: &events, count: n, ..Default::default() }) {
-        println!("{:>8}  {:.4}  {:<40}  {}", m.item_id(r.item), r.score, m.item_title(r.item), r.reason.text(&m));
+    for r in rec.recommend(&Request {
+        events: &events,
+        count: n,
+        ..Default::default()
+    }) {
+        println!(
+            "{:>8}  {:.4}  {:<40}  {}",
+            m.item_id(r.item),
+            r.score,
+            m.item_title(r.item),
+            r.reason.text(&m)
+        );
     }
     Ok(())
 }

@@ -14,16 +14,37 @@ pub struct OrderIndex(HashMap<String, (String, u32)>);
 impl OrderIndex {
     /// Reads the order table.
     pub fn read(path: &Path) -> Result<Self, InputError> {
-        let text = std::fs::read_to_string(path).map_err(|source| InputError::Io { file: path.into(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| InputError::Io {
+            file: path.into(),
+            source,
+        })?;
         let mut lines = text.lines().enumerate();
         let header = split_csv_line(lines.next().map_or("", |l| l.1), ',').unwrap_or_default();
         let col = |n: &str| header.iter().position(|h| h == n);
-        let missing = |c: &str| InputError::MissingColumn { file: path.into(), column: c.into(), found: header.join(", "), hint: "history needs order_id,user_id,order_number" };
-        let (co, cu, cn) = (col("order_id").ok_or_else(|| missing("order_id"))?, col("user_id").ok_or_else(|| missing("user_id"))?, col("order_number").ok_or_else(|| missing("order_number"))?);
+        let missing = |c: &str| InputError::MissingColumn {
+            file: path.into(),
+            column: c.into(),
+            found: header.join(", "),
+            hint: "history needs order_id,user_id,order_number",
+        };
+        let (co, cu, cn) = (
+            col("order_id").ok_or_else(|| missing("order_id"))?,
+            col("user_id").ok_or_else(|| missing("user_id"))?,
+            col("order_number").ok_or_else(|| missing("order_number"))?,
+        );
         let mut map = HashMap::new();
         for (k, line) in lines {
-            let Some(f) = split_csv_line(line, ',').filter(|f| f.len() == header.len()) else { continue };
-            let n: u32 = f[cn].trim().parse().map_err(|_| InputError::Row(RowError { file: path.into(), line: k + 1, field: "order_number".into(), reason: format!("`{}` is not a number", f[cn]) }))?;
+            let Some(f) = split_csv_line(line, ',').filter(|f| f.len() == header.len()) else {
+                continue;
+            };
+            let n: u32 = f[cn].trim().parse().map_err(|_| {
+                InputError::Row(RowError {
+                    file: path.into(),
+                    line: k + 1,
+                    field: "order_number".into(),
+                    reason: format!("`{}` is not a number", f[cn]),
+                })
+            })?;
             map.insert(f[co].trim().to_string(), (f[cu].trim().to_string(), n));
         }
         Ok(Self(map))
@@ -45,7 +66,12 @@ impl OrderIndex {
             .iter()
             .map(|q| match self.0.get(&q.id) {
                 None => Vec::new(),
-                Some((u, n)) => by_user.get(u.as_str()).map_or_else(Vec::new, |v| v.iter().filter(|x| x.0 < *n).map(|x| x.1.items.clone()).collect()),
+                Some((u, n)) => by_user.get(u.as_str()).map_or_else(Vec::new, |v| {
+                    v.iter()
+                        .filter(|x| x.0 < *n)
+                        .map(|x| x.1.items.clone())
+                        .collect()
+                }),
             })
             .collect()
     }

@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use xsell_cli::input::{CatalogFormat, EventFormat};
 
 #[derive(Parser)]
-#[command(name = "xsell", version, about = "Train, evaluate and inspect xsell cross-sell models")]
+#[command(
+    name = "xsell",
+    version,
+    about = "Train, evaluate and inspect xsell cross-sell models"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -103,9 +107,23 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Train { events, out, data } => commands::train(&events, &out, &data),
-        Command::Eval { train, test, save_recs, baselines, json, model_out, data } => {
-            commands::eval(&train, &test, save_recs.as_deref(), &baselines, json.as_deref(), model_out.as_deref(), &data)
-        }
+        Command::Eval {
+            train,
+            test,
+            save_recs,
+            baselines,
+            json,
+            model_out,
+            data,
+        } => commands::eval(
+            &train,
+            &test,
+            save_recs.as_deref(),
+            &baselines,
+            json.as_deref(),
+            model_out.as_deref(),
+            &data,
+        ),
         Command::Inspect { model } => commands::inspect(&model),
         Command::Recommend { model, items, n } => commands::recommend(&model, &items, n),
     }

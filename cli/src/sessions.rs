@@ -30,11 +30,16 @@ pub struct Dataset {
     pub sessions: Vec<Session>,
 }
 
+/// Events of one session while grouping: (time, file position, item, kind, user).
+type Pending = Vec<(i64, usize, u32, EventKind, Option<String>)>;
+
 fn group(events: Vec<RawEvent>, mut item_of: impl FnMut(&str) -> Option<u32>) -> Vec<Session> {
     let mut order: Vec<String> = Vec::new();
-    let mut by_id: HashMap<String, Vec<(i64, usize, u32, EventKind, Option<String>)>> = HashMap::new();
+    let mut by_id: HashMap<String, Pending> = HashMap::new();
     for (k, e) in events.into_iter().enumerate() {
-        let Some(item) = item_of(&e.item) else { continue };
+        let Some(item) = item_of(&e.item) else {
+            continue;
+        };
         let v = by_id.entry(e.session.clone()).or_insert_with(|| {
             order.push(e.session.clone());
             Vec::new()
@@ -71,7 +76,11 @@ impl Dataset {
             }
         }
         let sessions = group(events, |id| index.get(id).copied());
-        Dataset { item_ids, index, sessions }
+        Dataset {
+            item_ids,
+            index,
+            sessions,
+        }
     }
 
     /// Maps held-out events onto this vocabulary the session-rec way: events
@@ -99,7 +108,8 @@ impl Dataset {
     /// validation sessions are mapped onto it (unseen items dropped).
     pub fn holdout(&self, share: f64) -> (Dataset, Vec<Session>) {
         let mut valid_idx = vec![false; self.sessions.len()];
-        let has_users = self.sessions.iter().filter(|s| s.user.is_some()).count() * 2 > self.sessions.len();
+        let has_users =
+            self.sessions.iter().filter(|s| s.user.is_some()).count() * 2 > self.sessions.len();
         if has_users {
             let mut last: HashMap<&str, usize> = HashMap::new();
             for (k, s) in self.sessions.iter().enumerate() {
@@ -122,13 +132,17 @@ impl Dataset {
                 .zip(&valid_idx)
                 .filter(|(_, &v)| v == pick)
                 .flat_map(|(s, _)| {
-                    s.items.iter().zip(&s.kinds).enumerate().map(move |(k, (&i, &kind))| RawEvent {
-                        session: s.id.clone(),
-                        item: self.item_ids[i as usize].clone(),
-                        kind,
-                        time: s.start + k as i64,
-                        user: s.user.clone(),
-                    })
+                    s.items
+                        .iter()
+                        .zip(&s.kinds)
+                        .enumerate()
+                        .map(move |(k, (&i, &kind))| RawEvent {
+                            session: s.id.clone(),
+                            item: self.item_ids[i as usize].clone(),
+                            kind,
+                            time: s.start + k as i64,
+                            user: s.user.clone(),
+                        })
                 })
                 .collect()
         };
@@ -143,18 +157,35 @@ mod tests {
     use super::*;
 
     fn ev(s: &str, i: &str, t: i64) -> RawEvent {
-        RawEvent { session: s.into(), item: i.into(), kind: EventKind::AddToCart, time: t, user: None }
+        RawEvent {
+            session: s.into(),
+            item: i.into(),
+            kind: EventKind::AddToCart,
+            time: t,
+            user: None,
+        }
     }
 
     #[test]
     fn groups_orders_and_filters_like_session_rec() {
-        let train = Dataset::from_events(vec![ev("b", "x", 5), ev("a", "y", 1), ev("b", "z", 4), ev("a", "x", 2)]);
+        let train = Dataset::from_events(vec![
+            ev("b", "x", 5),
+            ev("a", "y", 1),
+            ev("b", "z", 4),
+            ev("a", "x", 2),
+        ]);
         assert_eq!(train.n_items(), 3);
         assert_eq!(train.sessions[0].id, "a");
         // within session b, time order: z (4) then x (5)
         let b = &train.sessions[1];
         assert_eq!(b.items, vec![train.index["z"], train.index["x"]]);
-        let test = train.map_test(vec![ev("t1", "x", 9), ev("t1", "new", 10), ev("t2", "y", 1), ev("t2", "unseen", 2), ev("t1", "y", 11)]);
+        let test = train.map_test(vec![
+            ev("t1", "x", 9),
+            ev("t1", "new", 10),
+            ev("t2", "y", 1),
+            ev("t2", "unseen", 2),
+            ev("t1", "y", 11),
+        ]);
         // t2 keeps one known item only and is dropped; t1 loses "new"
         assert_eq!(test.len(), 1);
         assert_eq!(test[0].items, vec![train.index["x"], train.index["y"]]);

@@ -1,5 +1,5 @@
 //! Shared fixtures: a small hand-made catalogue with known links.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::field_reassign_with_default)]
 
 use xsell::{CategoryRecord, ItemRecord, ModelBuilder, Neighbour, ScoringParams};
 
@@ -7,12 +7,34 @@ use xsell::{CategoryRecord, ItemRecord, ModelBuilder, Neighbour, ScoringParams};
 /// Categories: 0 Produce, 1 Dairy (parent of nothing), 2 Bakery, 3 Breakfast.
 pub fn grocery() -> ModelBuilder {
     let cats = ["Produce", "Dairy", "Bakery", "Breakfast"];
-    let items = [("b", "Bananas", 0, true, 50), ("s", "Strawberries", 0, true, 30), ("m", "Milk", 1, true, 60), ("c", "Cereal", 3, true, 20), ("y", "Yogurt", 1, false, 40), ("br", "Bread", 2, true, 45)];
+    let items = [
+        ("b", "Bananas", 0, true, 50),
+        ("s", "Strawberries", 0, true, 30),
+        ("m", "Milk", 1, true, 60),
+        ("c", "Cereal", 3, true, 20),
+        ("y", "Yogurt", 1, false, 40),
+        ("br", "Bread", 2, true, 45),
+    ];
     let mut b = ModelBuilder::default();
-    b.categories = cats.iter().map(|n| CategoryRecord { name: n.to_string(), parent: None }).collect();
+    b.categories = cats
+        .iter()
+        .map(|n| CategoryRecord {
+            name: n.to_string(),
+            parent: None,
+        })
+        .collect();
     b.items = items
         .iter()
-        .map(|&(id, t, c, stock, pop)| ItemRecord { id: id.into(), title: t.into(), url: format!("https://shop.example/p/{id}"), image: String::new(), price_cents: Some(199), category: Some(c), in_stock: stock, popularity: pop })
+        .map(|&(id, t, c, stock, pop)| ItemRecord {
+            id: id.into(),
+            title: t.into(),
+            url: format!("https://shop.example/p/{id}"),
+            image: String::new(),
+            price_cents: Some(199),
+            category: Some(c),
+            in_stock: stock,
+            popularity: pop,
+        })
         .collect();
     let nb = |t: u32, co: f32, seq: f32| Neighbour { target: t, co, seq };
     b.neighbours = vec![
@@ -23,8 +45,15 @@ pub fn grocery() -> ModelBuilder {
         vec![nb(0, 0.5, 0.0)],
         vec![nb(2, 0.3, 0.0)],
     ];
-    b.vectors = Some((2, vec![1.0, 0.0, 0.9, 0.1, 0.0, 1.0, 0.1, 0.9, 0.0, 1.0, 0.7, 0.7]));
-    b.params = ScoringParams { w_pop: 0.0, w_category: 0.0, ..ScoringParams::default() };
+    b.vectors = Some((
+        2,
+        vec![1.0, 0.0, 0.9, 0.1, 0.0, 1.0, 0.1, 0.9, 0.0, 1.0, 0.7, 0.7],
+    ));
+    b.params = ScoringParams {
+        w_pop: 0.0,
+        w_category: 0.0,
+        ..ScoringParams::default()
+    };
     b.train_sessions = 10;
     b.train_events = 40;
     b

@@ -3,7 +3,7 @@
 //! POP, AR and SR (Ludewig & Jannach 2018), item-kNN (Hidasi et al. 2016's
 //! IKNN) and V-SKNN (Ludewig & Jannach 2018) with in-basket items excluded.
 
-use super::{Predictor, Query, Ranked};
+use super::{Predictor, Ranked, Worker};
 use crate::sessions::Session;
 use std::collections::{HashMap, HashSet};
 
@@ -62,8 +62,14 @@ impl Predictor for Pop {
     fn name(&self) -> String {
         "POP".into()
     }
-    fn worker(&self) -> Box<dyn FnMut(&Query<'_>, usize) -> Ranked + '_> {
-        Box::new(move |_q, k| self.order.iter().take(k).map(|&i| (i, self.count[i as usize] as f32)).collect())
+    fn worker(&self) -> Worker<'_> {
+        Box::new(move |_q, k| {
+            self.order
+                .iter()
+                .take(k)
+                .map(|&i| (i, self.count[i as usize] as f32))
+                .collect()
+        })
     }
 }
 
@@ -91,7 +97,11 @@ impl Rules {
                 }
             }
         }
-        Self { name: "AR", rules: m.into_iter().map(|r| prune(r, 20)).collect(), popular: by_popularity(n_items, sessions).1 }
+        Self {
+            name: "AR",
+            rules: m.into_iter().map(|r| prune(r, 20)).collect(),
+            popular: by_popularity(n_items, sessions).1,
+        }
     }
 
     /// Sequential rules: `i` then `j` within 10 steps counts 1/gap (pruning 20).
@@ -105,7 +115,11 @@ impl Rules {
                 }
             }
         }
-        Self { name: "SR", rules: m.into_iter().map(|r| prune(r, 20)).collect(), popular: by_popularity(n_items, sessions).1 }
+        Self {
+            name: "SR",
+            rules: m.into_iter().map(|r| prune(r, 20)).collect(),
+            popular: by_popularity(n_items, sessions).1,
+        }
     }
 
     /// Item-kNN: cosine-like similarity of item session vectors with
@@ -134,11 +148,21 @@ impl Rules {
             .enumerate()
             .map(|(i, r)| {
                 let ci = count[i] as f32 + lambda;
-                let sims = r.into_iter().map(|(j, c)| (j, c / (ci.powf(alpha) * (count[j as usize] as f32 + lambda).powf(1.0 - alpha))));
+                let sims = r.into_iter().map(|(j, c)| {
+                    (
+                        j,
+                        c / (ci.powf(alpha)
+                            * (count[j as usize] as f32 + lambda).powf(1.0 - alpha)),
+                    )
+                });
                 top_k(sims, 100)
             })
             .collect();
-        Self { name: "IKNN", rules, popular }
+        Self {
+            name: "IKNN",
+            rules,
+            popular,
+        }
     }
 }
 
@@ -146,7 +170,7 @@ impl Predictor for Rules {
     fn name(&self) -> String {
         self.name.into()
     }
-    fn worker(&self) -> Box<dyn FnMut(&Query<'_>, usize) -> Ranked + '_> {
+    fn worker(&self) -> Worker<'_> {
         Box::new(move |q, k| {
             let last = *q.prefix.last().expect("non-empty prefix");
             let list = self.rules[last as usize].iter().take(k).copied().collect();
@@ -180,16 +204,30 @@ impl Vsknn {
             session_items.push(u);
         }
         let session_time = sessions.iter().map(|s| s.start).collect();
-        Self { k, sample_size, session_items, session_time, item_sessions, popular: by_popularity(n_items, sessions).1 }
+        Self {
+            k,
+            sample_size,
+            session_items,
+            session_time,
+            item_sessions,
+            popular: by_popularity(n_items, sessions).1,
+        }
     }
 
     fn rank(&self, prefix: &[u32], k: usize) -> Ranked {
         // Candidate sessions: all sessions containing any prefix item; the most recent `sample_size`.
-        let mut cand: Vec<u32> = prefix.iter().flat_map(|&i| self.item_sessions[i as usize].iter().copied()).collect();
+        let mut cand: Vec<u32> = prefix
+            .iter()
+            .flat_map(|&i| self.item_sessions[i as usize].iter().copied())
+            .collect();
         cand.sort_unstable();
         cand.dedup();
         if cand.len() > self.sample_size {
-            cand.sort_by(|&a, &b| self.session_time[b as usize].cmp(&self.session_time[a as usize]).then(b.cmp(&a)));
+            cand.sort_by(|&a, &b| {
+                self.session_time[b as usize]
+                    .cmp(&self.session_time[a as usize])
+                    .then(b.cmp(&a))
+            });
             cand.truncate(self.sample_size);
         }
         // Position weights ('div'): item at 1-based position p of n weighs p/n;
@@ -203,7 +241,11 @@ impl Vsknn {
         let mut neigh: Vec<(u32, f32)> = cand
             .iter()
             .map(|&s| {
-                let sim: f32 = self.session_items[s as usize].iter().filter_map(|i| pos_w.get(i)).sum::<f32>() / distinct;
+                let sim: f32 = self.session_items[s as usize]
+                    .iter()
+                    .filter_map(|i| pos_w.get(i))
+                    .sum::<f32>()
+                    / distinct;
                 (s, sim)
             })
             .filter(|x| x.1 > 0.0)
@@ -215,7 +257,11 @@ impl Vsknn {
         for &(s, sim) in &neigh {
             let items = &self.session_items[s as usize];
             // 'div' score decay: 1 / (steps back to the most recent shared item).
-            let step = prefix.iter().rev().position(|i| items.binary_search(i).is_ok()).map_or(1, |p| p + 1);
+            let step = prefix
+                .iter()
+                .rev()
+                .position(|i| items.binary_search(i).is_ok())
+                .map_or(1, |p| p + 1);
             let w = sim / step as f32;
             for &i in items {
                 if !in_basket.contains(&i) {
@@ -224,16 +270,28 @@ impl Vsknn {
             }
         }
         let list = top_k(scores.into_iter(), k);
-        let popular: Vec<u32> = self.popular.iter().copied().filter(|i| !in_basket.contains(i)).collect();
+        let popular: Vec<u32> = self
+            .popular
+            .iter()
+            .copied()
+            .filter(|i| !in_basket.contains(i))
+            .collect();
         fill(list, &popular, k)
     }
 }
 
 impl Predictor for Vsknn {
     fn name(&self) -> String {
-        format!("V-SKNN (k={}, sample={}, in-basket excluded)", self.k, self.sample_size)
+        if self.sample_size == usize::MAX {
+            format!("V-SKNN (k={}, all sessions, in-basket excluded)", self.k)
+        } else {
+            format!(
+                "V-SKNN (k={}, sample={}, in-basket excluded)",
+                self.k, self.sample_size
+            )
+        }
     }
-    fn worker(&self) -> Box<dyn FnMut(&Query<'_>, usize) -> Ranked + '_> {
+    fn worker(&self) -> Worker<'_> {
         Box::new(move |q, k| self.rank(q.prefix, k))
     }
 }
@@ -241,9 +299,16 @@ impl Predictor for Vsknn {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eval::Query;
 
     fn s(id: &str, items: &[u32], t: i64) -> Session {
-        Session { id: id.into(), items: items.to_vec(), kinds: vec![xsell::EventKind::AddToCart; items.len()], start: t, user: None }
+        Session {
+            id: id.into(),
+            items: items.to_vec(),
+            kinds: vec![xsell::EventKind::AddToCart; items.len()],
+            start: t,
+            user: None,
+        }
     }
 
     #[test]
@@ -251,17 +316,28 @@ mod tests {
         let train = vec![s("a", &[0, 1], 1), s("b", &[0, 1], 2), s("c", &[2, 0], 3)];
         let sr = Rules::fit_sr(3, &train);
         let ar = Rules::fit_ar(3, &train);
-        let q = Query { prefix: &[0], kinds: &[], history: &[] };
+        let q = Query {
+            prefix: &[0],
+            kinds: &[],
+            history: &[],
+        };
         let r = (sr.worker())(&q, 3);
         assert_eq!(r[0].0, 1);
-        assert!(r.iter().find(|x| x.0 == 2).is_none_or(|x| x.1 == 0.0), "2 never follows 0");
+        assert!(
+            r.iter().find(|x| x.0 == 2).is_none_or(|x| x.1 == 0.0),
+            "2 never follows 0"
+        );
         let r = (ar.worker())(&q, 3);
         assert_eq!(r.iter().filter(|x| x.1 > 0.0).count(), 2);
     }
 
     #[test]
     fn vsknn_prefers_recent_overlap_and_excludes_basket() {
-        let train = vec![s("a", &[0, 1, 5], 1), s("b", &[2, 3, 4], 2), s("c", &[3, 4, 6], 3)];
+        let train = vec![
+            s("a", &[0, 1, 5], 1),
+            s("b", &[2, 3, 4], 2),
+            s("c", &[3, 4, 6], 3),
+        ];
         let v = Vsknn::fit(7, &train, 100, 500);
         let r = v.rank(&[0, 3], 3);
         assert!(r.iter().all(|x| x.0 != 0 && x.0 != 3));

@@ -45,11 +45,26 @@ pub struct MetricsAcc {
 impl MetricsAcc {
     /// New accumulator for a catalogue of `n_items`.
     pub fn new(n_items: usize) -> Self {
-        Self { n_items, n: 0, sums: [0.0; 6], pop_sum: 0.0, ild_sum: 0.0, ild_n: 0, catcov_sum: 0.0, seen: HashSet::new() }
+        Self {
+            n_items,
+            n: 0,
+            sums: [0.0; 6],
+            pop_sum: 0.0,
+            ild_sum: 0.0,
+            ild_n: 0,
+            catcov_sum: 0.0,
+            seen: HashSet::new(),
+        }
     }
 
     /// Adds one ranked list and its true next item.
-    pub fn add(&mut self, list: &[(u32, f32)], target: u32, popularity: &[u32], category: Option<&[Option<u16>]>) {
+    pub fn add(
+        &mut self,
+        list: &[(u32, f32)],
+        target: u32,
+        popularity: &[u32],
+        category: Option<&[Option<u16>]>,
+    ) {
         self.n += 1;
         if let Some(r) = list.iter().position(|x| x.0 == target) {
             let rank = (r + 1) as f64;
@@ -68,7 +83,11 @@ impl MetricsAcc {
         let top = &list[..list.len().min(20)];
         let max_pop = popularity.iter().copied().max().unwrap_or(1).max(1) as f64;
         if !top.is_empty() {
-            self.pop_sum += top.iter().map(|x| popularity[x.0 as usize] as f64 / max_pop).sum::<f64>() / top.len() as f64;
+            self.pop_sum += top
+                .iter()
+                .map(|x| popularity[x.0 as usize] as f64 / max_pop)
+                .sum::<f64>()
+                / top.len() as f64;
         }
         self.seen.extend(top.iter().map(|x| x.0));
         if let Some(cat) = category {
@@ -86,7 +105,8 @@ impl MetricsAcc {
                 }
                 self.ild_sum += diff as f64 / pairs as f64;
                 self.ild_n += 1;
-                let distinct: HashSet<Option<u16>> = top.iter().map(|x| cat[x.0 as usize]).collect();
+                let distinct: HashSet<Option<u16>> =
+                    top.iter().map(|x| cat[x.0 as usize]).collect();
                 self.catcov_sum += distinct.len() as f64 / top.len() as f64;
             }
         }

@@ -28,12 +28,15 @@ pub struct Query<'q> {
     pub history: &'q [Vec<u32>],
 }
 
+/// A per-thread ranking function: query and list length in, ranked list out.
+pub type Worker<'w> = Box<dyn FnMut(&Query<'_>, usize) -> Ranked + 'w>;
+
 /// Anything that can rank items for a session prefix.
 pub trait Predictor: Sync {
     /// Display name.
     fn name(&self) -> String;
     /// A per-thread ranking function (scorers with scratch space need one each).
-    fn worker(&self) -> Box<dyn FnMut(&Query<'_>, usize) -> Ranked + '_>;
+    fn worker(&self) -> Worker<'_>;
 }
 
 /// Evaluation output of one predictor.
@@ -70,12 +73,19 @@ const LIST_LEN: usize = 20;
 /// Runs one predictor over the whole set.
 pub fn evaluate(p: &dyn Predictor, set: &EvalSet<'_>, keep_lists: bool) -> Outcome {
     let t0 = std::time::Instant::now();
-    let mut jobs: Vec<(usize, usize)> = set.sessions.iter().enumerate().flat_map(|(k, s)| (1..s.items.len()).map(move |pos| (k, pos))).collect();
+    let mut jobs: Vec<(usize, usize)> = set
+        .sessions
+        .iter()
+        .enumerate()
+        .flat_map(|(k, s)| (1..s.items.len()).map(move |pos| (k, pos)))
+        .collect();
     if let Some(limit) = set.limit {
         if jobs.len() > limit {
             // Deterministic, evenly spread subsample.
             let step = jobs.len() as f64 / limit as f64;
-            jobs = (0..limit).map(|k| jobs[(k as f64 * step) as usize]).collect();
+            jobs = (0..limit)
+                .map(|k| jobs[(k as f64 * step) as usize])
+                .collect();
         }
     }
     let empty: Vec<Vec<u32>> = Vec::new();
@@ -85,7 +95,11 @@ pub fn evaluate(p: &dyn Predictor, set: &EvalSet<'_>, keep_lists: bool) -> Outco
             || p.worker(),
             |w, &(k, pos)| {
                 let s = &set.sessions[k];
-                let q = Query { prefix: &s.items[..pos], kinds: &s.kinds[..pos], history: set.histories.get(k).unwrap_or(&empty) };
+                let q = Query {
+                    prefix: &s.items[..pos],
+                    kinds: &s.kinds[..pos],
+                    history: set.histories.get(k).unwrap_or(&empty),
+                };
                 let mut list = w(&q, LIST_LEN);
                 list.truncate(LIST_LEN);
                 (k, pos, list)
@@ -97,17 +111,34 @@ pub fn evaluate(p: &dyn Predictor, set: &EvalSet<'_>, keep_lists: bool) -> Outco
         let target = set.sessions[*k].items[*pos];
         acc.add(list, target, set.popularity, set.category);
     }
-    let lists = keep_lists.then(|| results.into_iter().map(|(k, pos, l)| (set.sessions[k].id.clone(), pos, l)).collect());
-    Outcome { name: p.name(), metrics: acc.finish(), seconds: t0.elapsed().as_secs_f64(), lists }
+    let lists = keep_lists.then(|| {
+        results
+            .into_iter()
+            .map(|(k, pos, l)| (set.sessions[k].id.clone(), pos, l))
+            .collect()
+    });
+    Outcome {
+        name: p.name(),
+        metrics: acc.finish(),
+        seconds: t0.elapsed().as_secs_f64(),
+        lists,
+    }
 }
 
 /// Writes lists in the session-rec CSV form `SessionId;Position;Recommendations;Scores`
 /// (items and scores comma-separated, best first; Position is the 0-based index
 /// of the item being predicted, so the prefix is `items[..Position]`).
-pub fn write_recs(out: &mut dyn Write, lists: &[(String, usize, Ranked)], item_ids: &[String]) -> std::io::Result<()> {
+pub fn write_recs(
+    out: &mut dyn Write,
+    lists: &[(String, usize, Ranked)],
+    item_ids: &[String],
+) -> std::io::Result<()> {
     writeln!(out, "SessionId;Position;Recommendations;Scores")?;
     for (sid, pos, list) in lists {
-        let items: Vec<&str> = list.iter().map(|(i, _)| item_ids[*i as usize].as_str()).collect();
+        let items: Vec<&str> = list
+            .iter()
+            .map(|(i, _)| item_ids[*i as usize].as_str())
+            .collect();
         let scores: Vec<String> = list.iter().map(|(_, s)| format!("{s:.6}")).collect();
         writeln!(out, "{sid};{pos};{};{}", items.join(","), scores.join(","))?;
     }

@@ -56,14 +56,19 @@ pub enum CatalogFormat {
 }
 
 fn row_err(path: &Path, line: usize, field: &str, reason: impl Into<String>) -> RowError {
-    RowError { file: path.to_path_buf(), line, field: field.to_string(), reason: reason.into() }
+    RowError {
+        file: path.to_path_buf(),
+        line,
+        field: field.to_string(),
+        reason: reason.into(),
+    }
 }
 
 /// Parses a decimal price such as `4.99` into cents.
 pub fn parse_price(s: &str) -> Option<u32> {
     let s = s.trim().trim_start_matches('$');
     let v: f64 = s.parse().ok()?;
-    (v.is_finite() && v >= 0.0 && v < 4e7).then(|| (v * 100.0).round() as u32)
+    (0.0..4e7).contains(&v).then(|| (v * 100.0).round() as u32)
 }
 
 fn parse_bool(s: &str) -> Option<bool> {
@@ -74,7 +79,11 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
-fn id_table(path: &Path, policy: BadRows, stats: &mut ReadStats) -> Result<HashMap<String, String>, InputError> {
+fn id_table(
+    path: &Path,
+    policy: BadRows,
+    stats: &mut ReadStats,
+) -> Result<HashMap<String, String>, InputError> {
     let text = read_text(path)?;
     let mut out = HashMap::new();
     for (k, line) in text.lines().enumerate().skip(1) {
@@ -90,7 +99,11 @@ fn id_table(path: &Path, policy: BadRows, stats: &mut ReadStats) -> Result<HashM
 }
 
 /// Reads a catalogue.
-pub fn read_catalog(path: &Path, format: CatalogFormat, policy: BadRows) -> Result<(Catalog, ReadStats), InputError> {
+pub fn read_catalog(
+    path: &Path,
+    format: CatalogFormat,
+    policy: BadRows,
+) -> Result<(Catalog, ReadStats), InputError> {
     let text = read_text(path)?;
     let first = text.lines().next().unwrap_or("");
     let format = match format {
@@ -109,11 +122,20 @@ pub fn read_catalog(path: &Path, format: CatalogFormat, policy: BadRows) -> Resu
         return Err(InputError::Empty(path.to_path_buf()));
     }
     stats.rows = items.len();
-    let index = items.iter().enumerate().map(|(k, it)| (it.id.clone(), k)).collect();
+    let index = items
+        .iter()
+        .enumerate()
+        .map(|(k, it)| (it.id.clone(), k))
+        .collect();
     Ok((Catalog { items, index }, stats))
 }
 
-fn read_instacart(path: &Path, text: &str, policy: BadRows, stats: &mut ReadStats) -> Result<Vec<CatalogItem>, InputError> {
+fn read_instacart(
+    path: &Path,
+    text: &str,
+    policy: BadRows,
+    stats: &mut ReadStats,
+) -> Result<Vec<CatalogItem>, InputError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let aisles = id_table(&dir.join("aisles.csv"), policy, stats)?;
     let depts = id_table(&dir.join("departments.csv"), policy, stats)?;
@@ -124,11 +146,27 @@ fn read_instacart(path: &Path, text: &str, policy: BadRows, stats: &mut ReadStat
             continue;
         }
         let Some(f) = split_csv_line(line, ',').filter(|f| f.len() == 4) else {
-            stats.reject(policy, row_err(path, ln, "line", "expected product_id,product_name,aisle_id,department_id"))?;
+            stats.reject(
+                policy,
+                row_err(
+                    path,
+                    ln,
+                    "line",
+                    "expected product_id,product_name,aisle_id,department_id",
+                ),
+            )?;
             continue;
         };
         let (Some(aisle), Some(dept)) = (aisles.get(f[2].trim()), depts.get(f[3].trim())) else {
-            stats.reject(policy, row_err(path, ln, "aisle_id/department_id", "unknown aisle or department id"))?;
+            stats.reject(
+                policy,
+                row_err(
+                    path,
+                    ln,
+                    "aisle_id/department_id",
+                    "unknown aisle or department id",
+                ),
+            )?;
             continue;
         };
         out.push(CatalogItem {
@@ -145,18 +183,43 @@ fn read_instacart(path: &Path, text: &str, policy: BadRows, stats: &mut ReadStat
 }
 
 fn split_path(s: &str) -> Vec<String> {
-    s.split(['>', '/', '|']).map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()
+    s.split(['>', '/', '|'])
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
-fn read_csv(path: &Path, text: &str, policy: BadRows, stats: &mut ReadStats) -> Result<Vec<CatalogItem>, InputError> {
+fn read_csv(
+    path: &Path,
+    text: &str,
+    policy: BadRows,
+    stats: &mut ReadStats,
+) -> Result<Vec<CatalogItem>, InputError> {
     let mut lines = text.lines().enumerate();
-    let Some((_, head)) = lines.next() else { return Err(InputError::Empty(path.to_path_buf())) };
-    let header: Vec<String> = split_csv_line(head.trim_start_matches('\u{feff}'), ',').unwrap_or_default().iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    let Some((_, head)) = lines.next() else {
+        return Err(InputError::Empty(path.to_path_buf()));
+    };
+    let header: Vec<String> = split_csv_line(head.trim_start_matches('\u{feff}'), ',')
+        .unwrap_or_default()
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
     let col = |n: &str| header.iter().position(|h| h == n);
-    let missing = |c: &str| InputError::MissingColumn { file: path.to_path_buf(), column: c.into(), found: header.join(", "), hint: "a catalogue CSV needs id,title (category,price,url,image,in_stock optional)" };
+    let missing = |c: &str| InputError::MissingColumn {
+        file: path.to_path_buf(),
+        column: c.into(),
+        found: header.join(", "),
+        hint: "a catalogue CSV needs id,title (category,price,url,image,in_stock optional)",
+    };
     let c_id = col("id").ok_or_else(|| missing("id"))?;
     let c_title = col("title").ok_or_else(|| missing("title"))?;
-    let (c_cat, c_price, c_url, c_img, c_stock) = (col("category"), col("price"), col("url"), col("image"), col("in_stock"));
+    let (c_cat, c_price, c_url, c_img, c_stock) = (
+        col("category"),
+        col("price"),
+        col("url"),
+        col("image"),
+        col("in_stock"),
+    );
     let mut out = Vec::new();
     for (k, line) in lines {
         let ln = k + 1;
@@ -164,22 +227,43 @@ fn read_csv(path: &Path, text: &str, policy: BadRows, stats: &mut ReadStats) -> 
             continue;
         }
         let Some(f) = split_csv_line(line, ',').filter(|f| f.len() == header.len()) else {
-            stats.reject(policy, row_err(path, ln, "line", format!("expected {} fields", header.len())))?;
+            stats.reject(
+                policy,
+                row_err(
+                    path,
+                    ln,
+                    "line",
+                    format!("expected {} fields", header.len()),
+                ),
+            )?;
             continue;
         };
         let get = |c: Option<usize>| c.map(|c| f[c].trim().to_string()).unwrap_or_default();
         let price_text = get(c_price);
-        let price = if price_text.is_empty() { None } else {
+        let price = if price_text.is_empty() {
+            None
+        } else {
             match parse_price(&price_text) {
                 Some(p) => Some(p),
                 None => {
-                    stats.reject(policy, row_err(path, ln, "price", format!("`{price_text}` is not a price like 4.99")))?;
+                    stats.reject(
+                        policy,
+                        row_err(
+                            path,
+                            ln,
+                            "price",
+                            format!("`{price_text}` is not a price like 4.99"),
+                        ),
+                    )?;
                     continue;
                 }
             }
         };
         let Some(in_stock) = parse_bool(&get(c_stock)) else {
-            stats.reject(policy, row_err(path, ln, "in_stock", "expected true/false or 1/0"))?;
+            stats.reject(
+                policy,
+                row_err(path, ln, "in_stock", "expected true/false or 1/0"),
+            )?;
             continue;
         };
         if f[c_id].trim().is_empty() {
@@ -215,7 +299,12 @@ struct JsonItem {
     in_stock: Option<bool>,
 }
 
-fn read_jsonl(path: &Path, text: &str, policy: BadRows, stats: &mut ReadStats) -> Result<Vec<CatalogItem>, InputError> {
+fn read_jsonl(
+    path: &Path,
+    text: &str,
+    policy: BadRows,
+    stats: &mut ReadStats,
+) -> Result<Vec<CatalogItem>, InputError> {
     let mut out = Vec::new();
     for (k, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -232,13 +321,19 @@ fn read_jsonl(path: &Path, text: &str, policy: BadRows, stats: &mut ReadStats) -
             serde_json::Value::String(s) if !s.is_empty() => s.clone(),
             serde_json::Value::Number(n) => n.to_string(),
             _ => {
-                stats.reject(policy, row_err(path, k + 1, "id", "must be a number or non-empty string"))?;
+                stats.reject(
+                    policy,
+                    row_err(path, k + 1, "id", "must be a number or non-empty string"),
+                )?;
                 continue;
             }
         };
         let category_path = match &it.category {
             Some(serde_json::Value::String(s)) => split_path(s),
-            Some(serde_json::Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
             _ => Vec::new(),
         };
         let price_cents = match it.price {
@@ -246,12 +341,23 @@ fn read_jsonl(path: &Path, text: &str, policy: BadRows, stats: &mut ReadStats) -
             Some(p) => match parse_price(&p.to_string()) {
                 Some(c) => Some(c),
                 None => {
-                    stats.reject(policy, row_err(path, k + 1, "price", format!("{p} is not a valid price")))?;
+                    stats.reject(
+                        policy,
+                        row_err(path, k + 1, "price", format!("{p} is not a valid price")),
+                    )?;
                     continue;
                 }
             },
         };
-        out.push(CatalogItem { id, title: it.title, category_path, price_cents, url: it.url.unwrap_or_default(), image: it.image.unwrap_or_default(), in_stock: it.in_stock.unwrap_or(true) });
+        out.push(CatalogItem {
+            id,
+            title: it.title,
+            category_path,
+            price_cents,
+            url: it.url.unwrap_or_default(),
+            image: it.image.unwrap_or_default(),
+            in_stock: it.in_stock.unwrap_or(true),
+        });
     }
     Ok(out)
 }
@@ -262,7 +368,8 @@ mod tests {
 
     #[test]
     fn reads_the_real_instacart_tables() {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/instacart/products.csv");
+        let p =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/instacart/products.csv");
         if !p.exists() {
             return;
         }
@@ -271,7 +378,10 @@ mod tests {
         assert_eq!(st.skipped, 0);
         let bananas = cat.get("24852").unwrap();
         assert_eq!(bananas.title, "Banana");
-        assert_eq!(bananas.category_path, vec!["produce".to_string(), "fresh fruits".to_string()]);
+        assert_eq!(
+            bananas.category_path,
+            vec!["produce".to_string(), "fresh fruits".to_string()]
+        );
     }
 
     #[test]
@@ -279,12 +389,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("c.csv");
         std::fs::write(&p, "id,title,category,price,in_stock\na,\"Milk, whole\",Dairy > Milk,1.99,true\nb,Eggs,Dairy,abc,true\n").unwrap();
-        let err = read_catalog(&p, CatalogFormat::Auto, BadRows::Fail).unwrap_err().to_string();
+        let err = read_catalog(&p, CatalogFormat::Auto, BadRows::Fail)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("c.csv:3") && err.contains("price"), "{err}");
         let (cat, st) = read_catalog(&p, CatalogFormat::Auto, BadRows::Skip).unwrap();
         assert_eq!(st.skipped, 1);
         let milk = cat.get("a").unwrap();
-        assert_eq!((milk.title.as_str(), milk.price_cents), ("Milk, whole", Some(199)));
+        assert_eq!(
+            (milk.title.as_str(), milk.price_cents),
+            ("Milk, whole", Some(199))
+        );
         assert_eq!(milk.category_path, vec!["Dairy", "Milk"]);
     }
 }

@@ -45,7 +45,10 @@ mod tests {
 
     #[test]
     fn splits_quoted_fields() {
-        assert_eq!(split_csv_line(r#"1,"a, b","say ""hi""",x"#, ',').unwrap(), vec!["1", "a, b", r#"say "hi""#, "x"]);
+        assert_eq!(
+            split_csv_line(r#"1,"a, b","say ""hi""",x"#, ',').unwrap(),
+            vec!["1", "a, b", r#"say "hi""#, "x"]
+        );
         assert_eq!(split_csv_line("a\tb", '\t').unwrap(), vec!["a", "b"]);
         assert_eq!(split_csv_line("", ',').unwrap(), vec![""]);
         assert!(split_csv_line(r#"1,"open"#, ',').is_none());

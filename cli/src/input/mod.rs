@@ -54,7 +54,9 @@ pub enum InputError {
         source: std::io::Error,
     },
     /// A row is malformed (and `--skip-bad-rows` was not given).
-    #[error("{0}\n  (pass --skip-bad-rows to skip malformed rows and report how many were skipped)")]
+    #[error(
+        "{0}\n  (pass --skip-bad-rows to skip malformed rows and report how many were skipped)"
+    )]
     Row(RowError),
     /// The header lacks a required column.
     #[error("{file}: the header has no `{column}` column (found: {found}); {hint}")]
@@ -110,5 +112,8 @@ impl ReadStats {
 }
 
 fn read_text(path: &Path) -> Result<String, InputError> {
-    std::fs::read_to_string(path).map_err(|source| InputError::Io { file: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|source| InputError::Io {
+        file: path.to_path_buf(),
+        source,
+    })
 }

@@ -37,7 +37,14 @@ pub struct TrainConfig {
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        Self { max_neighbours: 100, steps: 10, co_window: 0, source_exponent: 0.75, target_exponent: 0.25, vector_dim: 16 }
+        Self {
+            max_neighbours: 100,
+            steps: 10,
+            co_window: 0,
+            source_exponent: 0.75,
+            target_exponent: 0.25,
+            vector_dim: 16,
+        }
     }
 }
 
@@ -45,10 +52,26 @@ impl Default for TrainConfig {
 /// from cosine-like to strongly popularity-penalising.
 pub fn config_candidates(base: &TrainConfig) -> Vec<TrainConfig> {
     let grid: Vec<(f32, f32)> = match std::env::var("XSELL_EXPONENTS") {
-        Ok(v) => v.split(';').filter_map(|p| p.split_once(',')).filter_map(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?))).collect(),
-        Err(_) => vec![(0.5, 0.25), (0.75, 0.25), (1.0, 0.25), (0.75, 0.1), (0.75, 0.5)],
+        Ok(v) => v
+            .split(';')
+            .filter_map(|p| p.split_once(','))
+            .filter_map(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+            .collect(),
+        Err(_) => vec![
+            (0.5, 0.25),
+            (0.75, 0.25),
+            (1.0, 0.25),
+            (0.75, 0.1),
+            (0.75, 0.5),
+        ],
     };
-    grid.into_iter().map(|(s, t)| TrainConfig { source_exponent: s, target_exponent: t, ..*base }).collect()
+    grid.into_iter()
+        .map(|(s, t)| TrainConfig {
+            source_exponent: s,
+            target_exponent: t,
+            ..*base
+        })
+        .collect()
 }
 
 /// Raw counts over the training sessions.
@@ -64,7 +87,11 @@ pub struct Counts {
 
 /// Counts pairs in the sessions.
 pub fn count(n_items: usize, sessions: &[Session], cfg: &TrainConfig) -> Counts {
-    let mut c = Counts { item_sessions: vec![0; n_items], co: vec![HashMap::new(); n_items], seq: vec![HashMap::new(); n_items] };
+    let mut c = Counts {
+        item_sessions: vec![0; n_items],
+        co: vec![HashMap::new(); n_items],
+        seq: vec![HashMap::new(); n_items],
+    };
     let mut seen: Vec<u32> = Vec::new();
     for s in sessions {
         seen.clear();
@@ -77,7 +104,11 @@ pub fn count(n_items: usize, sessions: &[Session], cfg: &TrainConfig) -> Counts 
             c.item_sessions[i as usize] += 1;
         }
         // Pairs of distinct items, each pair once per session (within the window).
-        let w = if cfg.co_window == 0 { usize::MAX } else { cfg.co_window };
+        let w = if cfg.co_window == 0 {
+            usize::MAX
+        } else {
+            cfg.co_window
+        };
         for (a, &i) in seen.iter().enumerate() {
             for (b, &j) in seen.iter().enumerate() {
                 if a != b && a.abs_diff(b) <= w {
@@ -87,7 +118,9 @@ pub fn count(n_items: usize, sessions: &[Session], cfg: &TrainConfig) -> Counts 
         }
         for (p, &i) in s.items.iter().enumerate() {
             for gap in 1..=cfg.steps {
-                let Some(&j) = s.items.get(p + gap) else { break };
+                let Some(&j) = s.items.get(p + gap) else {
+                    break;
+                };
                 if j != i {
                     *c.seq[i as usize].entry(j).or_insert(0.0) += 1.0 / gap as f32;
                 }
@@ -105,14 +138,27 @@ pub fn neighbours(counts: &Counts, cfg: &TrainConfig) -> Vec<Vec<Neighbour>> {
             let src = pow(counts.item_sessions[i], cfg.source_exponent);
             let mut row: HashMap<u32, (f32, f32)> = HashMap::new();
             for (&j, &v) in &counts.co[i] {
-                row.entry(j).or_default().0 = v / (src * pow(counts.item_sessions[j as usize], cfg.target_exponent));
+                row.entry(j).or_default().0 =
+                    v / (src * pow(counts.item_sessions[j as usize], cfg.target_exponent));
             }
             for (&j, &v) in &counts.seq[i] {
-                row.entry(j).or_default().1 = v / (src * pow(counts.item_sessions[j as usize], cfg.target_exponent));
+                row.entry(j).or_default().1 =
+                    v / (src * pow(counts.item_sessions[j as usize], cfg.target_exponent));
             }
-            let co_max = row.values().map(|v| v.0).fold(0.0f32, f32::max).max(f32::MIN_POSITIVE);
-            let seq_max = row.values().map(|v| v.1).fold(0.0f32, f32::max).max(f32::MIN_POSITIVE);
-            let mut v: Vec<Neighbour> = row.into_iter().map(|(target, (co, seq))| Neighbour { target, co, seq }).collect();
+            let co_max = row
+                .values()
+                .map(|v| v.0)
+                .fold(0.0f32, f32::max)
+                .max(f32::MIN_POSITIVE);
+            let seq_max = row
+                .values()
+                .map(|v| v.1)
+                .fold(0.0f32, f32::max)
+                .max(f32::MIN_POSITIVE);
+            let mut v: Vec<Neighbour> = row
+                .into_iter()
+                .map(|(target, (co, seq))| Neighbour { target, co, seq })
+                .collect();
             let key = |n: &Neighbour| n.co / co_max + n.seq / seq_max;
             v.sort_by(|a, b| key(b).total_cmp(&key(a)).then(a.target.cmp(&b.target)));
             v.truncate(cfg.max_neighbours);
@@ -123,7 +169,11 @@ pub fn neighbours(counts: &Counts, cfg: &TrainConfig) -> Vec<Vec<Neighbour>> {
 
 /// Item and category tables for the model, from the vocabulary and an
 /// optional catalogue (items absent from the catalogue get their id as title).
-pub fn item_tables(data: &Dataset, counts: &Counts, catalog: Option<&Catalog>) -> (Vec<ItemRecord>, Vec<CategoryRecord>) {
+pub fn item_tables(
+    data: &Dataset,
+    counts: &Counts,
+    catalog: Option<&Catalog>,
+) -> (Vec<ItemRecord>, Vec<CategoryRecord>) {
     let mut categories: Vec<CategoryRecord> = Vec::new();
     let mut cat_index: HashMap<(Option<u16>, String), u16> = HashMap::new();
     let mut items = Vec::with_capacity(data.n_items());
@@ -134,7 +184,10 @@ pub fn item_tables(data: &Dataset, counts: &Counts, catalog: Option<&Catalog>) -
             for name in &e.category_path {
                 let key = (parent, name.clone());
                 let c = *cat_index.entry(key).or_insert_with(|| {
-                    categories.push(CategoryRecord { name: name.clone(), parent });
+                    categories.push(CategoryRecord {
+                        name: name.clone(),
+                        parent,
+                    });
                     (categories.len() - 1) as u16
                 });
                 parent = Some(c);
@@ -155,11 +208,21 @@ pub fn item_tables(data: &Dataset, counts: &Counts, catalog: Option<&Catalog>) -
 }
 
 /// Builds a complete model (without tuning) from training data.
-pub fn build(data: &Dataset, catalog: Option<&Catalog>, cfg: &TrainConfig, params: ScoringParams) -> ModelBuilder {
+pub fn build(
+    data: &Dataset,
+    catalog: Option<&Catalog>,
+    cfg: &TrainConfig,
+    params: ScoringParams,
+) -> ModelBuilder {
     let counts = count(data.n_items(), &data.sessions, cfg);
     let nbrs = neighbours(&counts, cfg);
     let (items, categories) = item_tables(data, &counts, catalog);
-    let vectors = (cfg.vector_dim > 0).then(|| (cfg.vector_dim, item_vectors(&counts, &items, cfg.vector_dim, 7)));
+    let vectors = (cfg.vector_dim > 0).then(|| {
+        (
+            cfg.vector_dim,
+            item_vectors(&counts, &items, cfg.vector_dim, 7),
+        )
+    });
     ModelBuilder {
         items,
         categories,
