@@ -57,6 +57,19 @@ fn load_catalog(d: &DataArgs) -> Result<Option<Catalog>> {
     Ok(Some(c))
 }
 
+/// The tuning split: the explicit `--tune-train/--tune-valid` pair, or a
+/// hold-out of the training data (never the test set).
+fn tuning_split(data: &Dataset, d: &DataArgs) -> Result<(Dataset, Vec<Session>)> {
+    Ok(match (&d.tune_train, &d.tune_valid) {
+        (Some(t), Some(v)) => {
+            let tr = Dataset::from_events(load_events(t, d)?);
+            let valid = tr.map_test(load_events(v, d)?);
+            (tr, valid)
+        }
+        _ => data.holdout(0.1),
+    })
+}
+
 /// Tunes parameters on (tune_train, tune_valid) or on a hold-out of `data`.
 fn tuned_params(
     data: &Dataset,
@@ -67,14 +80,7 @@ fn tuned_params(
     if d.no_tune {
         return Ok((*base, ScoringParams::default()));
     }
-    let (tr, valid) = match (&d.tune_train, &d.tune_valid) {
-        (Some(t), Some(v)) => {
-            let tr = Dataset::from_events(load_events(t, d)?);
-            let valid = tr.map_test(load_events(v, d)?);
-            (tr, valid)
-        }
-        _ => data.holdout(0.1),
-    };
+    let (tr, valid) = tuning_split(data, d)?;
     let histories = match &d.history {
         Some(h) => OrderIndex::read(h)?.histories(&tr, &valid),
         None => Vec::new(),
@@ -136,14 +142,7 @@ fn tuned_vsknn_k(data: &Dataset, d: &DataArgs) -> Result<usize> {
     if d.no_tune {
         return Ok(100);
     }
-    let (tr, valid) = match (&d.tune_train, &d.tune_valid) {
-        (Some(t), Some(v)) => {
-            let tr = Dataset::from_events(load_events(t, d)?);
-            let valid = tr.map_test(load_events(v, d)?);
-            (tr, valid)
-        }
-        _ => data.holdout(0.1),
-    };
+    let (tr, valid) = tuning_split(data, d)?;
     let popularity = vec![1u32; tr.n_items()];
     let set = EvalSet {
         sessions: &valid,
