@@ -17,6 +17,7 @@ mod model;
 mod params;
 mod quant;
 mod score;
+pub mod slate;
 mod writer;
 
 pub use error::{BuildError, Error, ModelError, ParamError};
