@@ -517,6 +517,19 @@ impl<'a> Model<'a> {
         }
         &self.vecs[i as usize * self.dim..(i as usize + 1) * self.dim]
     }
+    /// Appends the unit-length f32 vector of item `i` to `out` (`vector_dim()`
+    /// values; zeros for an all-zero vector, nothing without vectors).
+    pub fn push_unit_vector(&self, i: u32, out: &mut Vec<f32>) {
+        let raw = self.item_vector_raw(i);
+        let norm = raw
+            .iter()
+            .map(|&b| f32::from(b as i8).powi(2))
+            .sum::<f32>()
+            .sqrt();
+        let inv = if norm > 0.0 { 1.0 / norm } else { 0.0 };
+        out.extend(raw.iter().map(|&b| f32::from(b as i8) * inv));
+    }
+
     /// Cosine similarity of the vectors of items `a` and `b` (0 without vectors).
     pub fn similarity(&self, a: u32, b: u32) -> f32 {
         let (va, vb) = (self.item_vector_raw(a), self.item_vector_raw(b));

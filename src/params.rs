@@ -34,6 +34,9 @@ pub struct ScoringParams {
     /// zero it favours items that go with several items of the basket at
     /// once (the same shopper's usual basket) over items linked to one.
     pub support_exponent: f32,
+    /// Default DPP quality/diversity trade-off θ for slates (1 = relevance
+    /// order), chosen by the trainer on validation data.
+    pub dpp_theta: f32,
 }
 
 impl Default for ScoringParams {
@@ -49,6 +52,7 @@ impl Default for ScoringParams {
             w_history: 0.5,
             w_history_context: 0.1,
             support_exponent: 0.0,
+            dpp_theta: 0.7,
         }
     }
 }
@@ -66,7 +70,7 @@ impl ValidParams {
 
 impl ScoringParams {
     /// Number of `f32` values in the stored form.
-    pub const COUNT: usize = 10;
+    pub const COUNT: usize = 11;
 
     /// Validates the ranges: every weight finite and non-negative, the
     /// half-life positive (infinity allowed).
@@ -91,6 +95,13 @@ impl ScoringParams {
                 });
             }
         }
+        if !(0.0..=1.0).contains(&self.dpp_theta) {
+            return Err(ParamError::OutOfRange {
+                name: "dpp_theta",
+                value: self.dpp_theta as f64,
+                allowed: "0 <= x <= 1",
+            });
+        }
         if self.half_life.is_nan() || self.half_life <= 0.0 {
             return Err(ParamError::OutOfRange {
                 name: "half_life",
@@ -114,6 +125,7 @@ impl ScoringParams {
             self.w_history,
             self.w_history_context,
             self.support_exponent,
+            self.dpp_theta,
         ]
     }
 
@@ -135,6 +147,7 @@ impl ScoringParams {
             w_history: a[7],
             w_history_context: a[8],
             support_exponent: a[9],
+            dpp_theta: a[10],
         }
     }
 }

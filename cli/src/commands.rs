@@ -4,6 +4,7 @@ use crate::DataArgs;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
+use xsell::slate::dpp::DppParams;
 use xsell::{Event, Model, Recommender, Request, ScoringParams};
 use xsell_cli::eval::{self, baselines, EvalSet, Outcome, Predictor, XsellPredictor};
 use xsell_cli::history::OrderIndex;
@@ -129,11 +130,93 @@ fn tuned_params(
             hrep.history_mrr20.unwrap_or(0.0)
         );
     }
+    params.dpp_theta = choose_theta(&tr, &valid, catalog, &cfg, params)?;
     eprintln!(
         "tuned on {} validation predictions: MRR@20 {:.4}, HR@20 {:.4} (session only)\n  {:?}\n  {:?}",
         rep.predictions, rep.mrr20, rep.hr20, cfg, params
     );
     Ok((cfg, params))
+}
+
+/// θ values of the accuracy/diversity curve.
+const THETAS: [f32; 8] = [1.0, 0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5];
+/// The default θ may cost at most this share of MRR@20.
+const THETA_MRR_TOLERANCE: f64 = 0.03;
+
+fn dpp_predictor(bytes: &[u8], theta: f32) -> Result<XsellPredictor> {
+    let mut p = XsellPredictor::new(bytes.to_vec(), format!("xsell slate (DPP θ={theta})"))?;
+    p.dpp = Some(
+        DppParams {
+            theta,
+            ..Default::default()
+        }
+        .check()?,
+    );
+    Ok(p)
+}
+
+/// The accuracy/diversity curve of the DPP slate over `THETAS`.
+fn theta_curve(bytes: &[u8], set: &EvalSet<'_>) -> Result<Vec<(f32, eval::Metrics)>> {
+    THETAS
+        .iter()
+        .map(|&t| {
+            Ok((
+                t,
+                eval::evaluate(&dpp_predictor(bytes, t)?, set, false).metrics,
+            ))
+        })
+        .collect()
+}
+
+fn print_curve(title: &str, curve: &[(f32, eval::Metrics)]) {
+    println!("\n{title}\n\n| θ | HR@20 | MRR@20 | ILD@20 | categories per list | Cov@20 |\n|---|---|---|---|---|---|");
+    for (t, m) in curve {
+        println!(
+            "| {t} | {:.4} | {:.4} | {:.4} | {:.4} | {:.4} |",
+            m.hr20, m.mrr20, m.ild20, m.category_coverage20, m.coverage20
+        );
+    }
+}
+
+/// Picks the most diversifying θ whose validation MRR@20 stays within
+/// `THETA_MRR_TOLERANCE` of the undiversified list.
+fn choose_theta(
+    tr: &Dataset,
+    valid: &[Session],
+    catalog: Option<&Catalog>,
+    cfg: &TrainConfig,
+    params: ScoringParams,
+) -> Result<f32> {
+    let builder = train::build(tr, catalog, cfg, params);
+    let bytes = builder.build()?;
+    let popularity: Vec<u32> = builder.items.iter().map(|i| i.popularity).collect();
+    let category: Vec<Option<u16>> = builder.items.iter().map(|i| i.category).collect();
+    let set = EvalSet {
+        sessions: valid,
+        histories: &[],
+        n_items: tr.n_items(),
+        popularity: &popularity,
+        category: catalog.map(|_| category.as_slice()),
+        limit: Some(6000),
+    };
+    let curve = theta_curve(&bytes, &set)?;
+    let base = curve[0].1.mrr20;
+    let theta = curve
+        .iter()
+        .filter(|(_, m)| m.mrr20 >= base * (1.0 - THETA_MRR_TOLERANCE))
+        .map(|c| c.0)
+        .fold(1.0f32, f32::min);
+    for (t, m) in &curve {
+        eprintln!(
+            "  DPP θ={t}: validation MRR@20 {:.4}, ILD@20 {:.4}",
+            m.mrr20, m.ild20
+        );
+    }
+    eprintln!(
+        "  default θ = {theta} (MRR@20 within {:.0} % of θ = 1)",
+        THETA_MRR_TOLERANCE * 100.0
+    );
+    Ok(theta)
 }
 
 /// V-SKNN's neighbourhood size, tuned on the same validation data as xsell
@@ -228,6 +311,7 @@ pub fn eval(
     which: &str,
     json: Option<&Path>,
     model_out: Option<&Path>,
+    theta_curve_flag: bool,
     d: &DataArgs,
 ) -> Result<()> {
     let data = Dataset::from_events(load_events(train_path, d)?);
@@ -258,10 +342,10 @@ pub fn eval(
         limit: None,
     };
 
-    let mut predictors: Vec<Box<dyn Predictor>> = vec![Box::new(XsellPredictor::new(
-        bytes.clone(),
-        "xsell (session only)",
-    )?)];
+    let mut predictors: Vec<Box<dyn Predictor>> = vec![
+        Box::new(XsellPredictor::new(bytes.clone(), "xsell (session only)")?),
+        Box::new(dpp_predictor(&bytes, params.dpp_theta)?),
+    ];
     for b in which
         .split(',')
         .map(str::trim)
@@ -305,7 +389,7 @@ pub fn eval(
             ..set
         };
         let p = XsellPredictor::new(bytes.clone(), "xsell + on-device history")?;
-        rows.insert(1, eval::evaluate(&p, &with, false));
+        rows.insert(2, eval::evaluate(&p, &with, false));
         pb.inc(1);
     }
     pb.finish_and_clear();
@@ -322,6 +406,9 @@ pub fn eval(
         );
     }
     print_table(&rows);
+    if theta_curve_flag {
+        print_curve("Accuracy/diversity curve of the DPP slate on the test split (reported, not used for choosing θ):", &theta_curve(&bytes, &set)?);
+    }
     println!(
         "\nModel: {} bytes for {} items ({:.1} bytes/item).",
         bytes.len(),

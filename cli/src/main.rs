@@ -82,6 +82,9 @@ enum Command {
         /// Also write the trained model here.
         #[arg(long)]
         model_out: Option<PathBuf>,
+        /// Also print the DPP accuracy/diversity curve on the test split.
+        #[arg(long)]
+        theta_curve: bool,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -114,6 +117,7 @@ fn main() -> anyhow::Result<()> {
             baselines,
             json,
             model_out,
+            theta_curve,
             data,
         } => commands::eval(
             &train,
@@ -122,6 +126,7 @@ fn main() -> anyhow::Result<()> {
             &baselines,
             json.as_deref(),
             model_out.as_deref(),
+            theta_curve,
             &data,
         ),
         Command::Inspect { model } => commands::inspect(&model),

@@ -104,100 +104,129 @@ pub fn select(c: &Candidates<'_>, n: usize, params: &ValidDpp) -> Vec<usize> {
     let min = c.relevance.iter().copied().fold(f32::MAX, f32::min);
     let span = if max > min { max - min } else { 1.0 };
     let alpha = p.theta / (2.0 * (1.0 - p.theta));
-    // Quality in log space; subtract the maximum so exp() cannot overflow.
-    let q: Vec<f64> = c
-        .relevance
-        .iter()
-        .map(|&r| f64::from(alpha * ((r - min) / span - 1.0)).exp())
-        .collect();
-    let gamma = f64::from(p.identity);
-    let kernel = |i: usize, j: usize| -> f64 {
-        let s = if i == j {
-            1.0
-        } else {
-            let (a, b) = (
-                &c.vectors[i * c.dim..(i + 1) * c.dim],
-                &c.vectors[j * c.dim..(j + 1) * c.dim],
-            );
-            (1.0 - gamma)
-                * a.iter()
-                    .zip(b)
-                    .map(|(x, y)| f64::from(*x) * f64::from(*y))
-                    .sum::<f64>()
-        };
-        q[i] * s * q[j]
-    };
-    let mut picks: Vec<usize> = Vec::with_capacity(n);
-    let mut taken = vec![false; m];
-    // Incremental Cholesky state: cis[k][i] and d2[i].
-    let mut cis: Vec<Vec<f64>> = Vec::with_capacity(n);
-    let mut d2: Vec<f64> = (0..m).map(|i| kernel(i, i)).collect();
-    let window = if p.window == 0 { usize::MAX } else { p.window };
-    while picks.len() < n {
-        let mut best: Option<usize> = None;
-        for i in 0..m {
-            if !taken[i]
-                && best.is_none_or(|b| {
-                    d2[i] > d2[b] || (d2[i] == d2[b] && c.relevance[i] > c.relevance[b])
-                })
-            {
-                best = Some(i);
+    // Quality in log space, shifted by the maximum so exp() cannot overflow.
+    // With w_i = q_i · sqrt(1 − γ) · v_i the kernel is L_ij = w_i · w_j off the
+    // diagonal and q_i² on it.
+    let root = (1.0 - f64::from(p.identity)).sqrt();
+    let dim = c.dim;
+    // Vectors scaled by quality (L_ij = w_i · w_j off the diagonal), stored
+    // transposed (dim × m) so a kernel row is `dim` contiguous axpy passes.
+    let mut w = vec![0.0f32; m * dim];
+    let mut diag = vec![0.0f64; m];
+    {
+        let mut cols: Vec<&mut [f32]> = w.chunks_exact_mut(m.max(1)).take(dim).collect();
+        for (i, src) in c.vectors.chunks_exact(dim).enumerate().take(m) {
+            let q = f64::from(alpha * ((c.relevance[i] - min) / span - 1.0)).exp();
+            diag[i] = q * q;
+            let scale = (q * root) as f32;
+            for (col, &y) in cols.iter_mut().zip(src) {
+                col[i] = y * scale;
             }
         }
-        let Some(j) = best else { break };
-        if d2[j] <= 1e-12 {
-            // The kernel has no room left (cannot happen with γ > 0 unless
-            // q underflows); fill by relevance so the slate keeps its size.
+    }
+    let mut state = Cholesky {
+        m,
+        rows: Vec::with_capacity(n * m),
+        d2: diag.clone(),
+        e: vec![0.0; m],
+        row: vec![0.0; m],
+    };
+    let mut picks: Vec<usize> = Vec::with_capacity(n);
+    let window = if p.window == 0 { usize::MAX } else { p.window };
+    while picks.len() < n {
+        // Largest gain (picked items hold −∞); exact ties go to the more relevant.
+        let mut j = 0;
+        let mut best_d2 = f64::NEG_INFINITY;
+        for (i, &d) in state.d2.iter().enumerate() {
+            if d > best_d2
+                || (d == best_d2 && d > f64::NEG_INFINITY && c.relevance[i] > c.relevance[j])
+            {
+                j = i;
+                best_d2 = d;
+            }
+        }
+        if best_d2 == f64::NEG_INFINITY {
+            break;
+        }
+        if state.d2[j] <= 1e-12 {
+            // No room left in the kernel (only if q underflows, since γ > 0):
+            // fill by relevance so the slate keeps its size.
             for i in relevance_order(c.relevance, m) {
                 if picks.len() == n {
                     break;
                 }
-                if !taken[i] {
-                    taken[i] = true;
+                if !picks.contains(&i) {
                     picks.push(i);
                 }
             }
             break;
         }
-        taken[j] = true;
         picks.push(j);
         if picks.len() == n {
             break;
         }
         if picks.len() >= window {
             // Sliding window: rebuild the state over the last `window - 1` picks.
-            let recent = &picks[picks.len() + 1 - window..];
-            cis.clear();
-            d2 = (0..m).map(|i| kernel(i, i)).collect();
-            for &r in recent {
-                extend(&mut cis, &mut d2, r, &kernel, m);
+            state.rows.clear();
+            state.d2.copy_from_slice(&diag);
+            for &r in &picks[picks.len() + 1 - window..] {
+                state.extend(r, &w, &diag, dim);
+            }
+            for &r in &picks {
+                state.d2[r] = f64::NEG_INFINITY;
             }
         } else {
-            extend(&mut cis, &mut d2, j, &kernel, m);
+            state.extend(j, &w, &diag, dim);
         }
     }
     picks
 }
 
-/// One Cholesky step after picking `j`: e_i = (L_ji − ⟨c_j, c_i⟩) / d_j.
-fn extend(
-    cis: &mut Vec<Vec<f64>>,
-    d2: &mut [f64],
-    j: usize,
-    kernel: &impl Fn(usize, usize) -> f64,
+/// Incremental Cholesky state, step-major: `rows[t * m + i]` is the t-th
+/// component of c_i, so each update is a run of contiguous axpy passes.
+struct Cholesky {
     m: usize,
-) {
-    let dj = d2[j].max(1e-300).sqrt();
-    let mut e = vec![0.0f64; m];
-    for (i, ei) in e.iter_mut().enumerate() {
-        let dot: f64 = cis.iter().map(|c| c[j] * c[i]).sum();
-        *ei = (kernel(j, i) - dot) / dj;
+    rows: Vec<f64>,
+    d2: Vec<f64>,
+    e: Vec<f64>,
+    row: Vec<f32>,
+}
+
+impl Cholesky {
+    /// One step after picking `j`: e = (L_j· − Σ_t c_j[t] · C[t]) / d_j;
+    /// `j` itself is then marked picked (d² = −∞).
+    fn extend(&mut self, j: usize, w: &[f32], diag: &[f64], dim: usize) {
+        let m = self.m;
+        let dj = self.d2[j].max(1e-300).sqrt();
+        // Kernel row j in f32: Σ_d w_j[d] · Wᵀ[d].
+        self.row.iter_mut().for_each(|x| *x = 0.0);
+        for col in w.chunks_exact(m).take(dim) {
+            let wjd = col[j];
+            for (acc, &x) in self.row.iter_mut().zip(col) {
+                *acc += wjd * x;
+            }
+        }
+        let mut e = std::mem::take(&mut self.e);
+        for (ei, &x) in e.iter_mut().zip(&self.row) {
+            *ei = f64::from(x);
+        }
+        e[j] = diag[j];
+        for t in 0..self.rows.len() / m {
+            let row = &self.rows[t * m..(t + 1) * m];
+            let cjt = row[j];
+            for (ei, &ci) in e.iter_mut().zip(row) {
+                *ei -= cjt * ci;
+            }
+        }
+        let inv = 1.0 / dj;
+        for (ei, d) in e.iter_mut().zip(self.d2.iter_mut()) {
+            *ei *= inv;
+            *d -= *ei * *ei;
+        }
+        self.d2[j] = f64::NEG_INFINITY;
+        self.rows.extend_from_slice(&e);
+        self.e = e;
     }
-    for (i, di) in d2.iter_mut().enumerate() {
-        *di -= e[i] * e[i];
-    }
-    d2[j] = 0.0;
-    cis.push(e);
 }
 
 /// Indices of the `n` most relevant candidates (ties by index).

@@ -37,6 +37,23 @@ impl Default for SlateConfig {
     }
 }
 
+impl SlateConfig {
+    /// The defaults, with the DPP θ the trainer chose for this model.
+    pub fn for_model(model: &crate::Model<'_>) -> Self {
+        let theta = model.params().get().dpp_theta;
+        let dpp = dpp::DppParams {
+            theta,
+            ..Default::default()
+        }
+        .check()
+        .unwrap_or(Self::default().dpp);
+        Self {
+            dpp,
+            ..Self::default()
+        }
+    }
+}
+
 /// One card of the slate.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SlateItem {
@@ -121,19 +138,7 @@ pub fn build_slate(
     let dim = model.vector_dim();
     let mut vectors = Vec::with_capacity(pool.len() * dim);
     for &(i, _, _) in &pool {
-        let raw = model.item_vector_raw(i);
-        let norm = raw
-            .iter()
-            .map(|&b| f32::from(b as i8).powi(2))
-            .sum::<f32>()
-            .sqrt();
-        vectors.extend(raw.iter().map(|&b| {
-            if norm > 0.0 {
-                f32::from(b as i8) / norm
-            } else {
-                0.0
-            }
-        }));
+        model.push_unit_vector(i, &mut vectors);
     }
     let relevance: Vec<f32> = pool.iter().map(|p| p.1).collect();
     let picks = dpp::select(

@@ -1,7 +1,8 @@
 //! The xsell model itself as a predictor: the real file bytes parsed by the
-//! same core the browser runs.
+//! same core the browser runs, optionally followed by the DPP slate step.
 
 use super::{Predictor, Worker};
+use xsell::slate::dpp::{self, Candidates, ValidDpp};
 use xsell::{Event, Model, Recommender, Request, ValidParams};
 
 /// Scores with a serialized model.
@@ -12,6 +13,8 @@ pub struct XsellPredictor {
     pub params: Option<ValidParams>,
     /// Display name.
     pub label: String,
+    /// Diversify the top 100 with this DPP into the returned list.
+    pub dpp: Option<ValidDpp>,
 }
 
 impl XsellPredictor {
@@ -22,6 +25,7 @@ impl XsellPredictor {
             bytes,
             params: None,
             label: label.into(),
+            dpp: None,
         })
     }
 }
@@ -33,9 +37,10 @@ impl Predictor for XsellPredictor {
     fn worker(&self) -> Worker<'_> {
         let model = Model::parse(&self.bytes).expect("validated in new()");
         let mut rec = match self.params {
-            Some(p) => Recommender::with_params(model, p),
-            None => Recommender::new(model),
+            Some(p) => Recommender::with_params(model.clone(), p),
+            None => Recommender::new(model.clone()),
         };
+        let dpp = self.dpp;
         Box::new(move |q, k| {
             let events: Vec<Event> = q
                 .prefix
@@ -43,15 +48,33 @@ impl Predictor for XsellPredictor {
                 .zip(q.kinds)
                 .map(|(&item, &kind)| Event { item, kind })
                 .collect();
-            let req = Request {
+            let count = if dpp.is_some() { k.max(100) } else { k };
+            let ranked = rec.recommend(&Request {
                 events: &events,
                 history: q.history,
-                count: k,
+                count,
                 ..Default::default()
+            });
+            let Some(params) = &dpp else {
+                return ranked.into_iter().map(|r| (r.item, r.score)).collect();
             };
-            rec.recommend(&req)
+            let mut vectors = Vec::with_capacity(ranked.len() * model.vector_dim());
+            for r in &ranked {
+                model.push_unit_vector(r.item, &mut vectors);
+            }
+            let relevance: Vec<f32> = ranked.iter().map(|r| r.score).collect();
+            let picks = dpp::select(
+                &Candidates {
+                    relevance: &relevance,
+                    vectors: &vectors,
+                    dim: model.vector_dim(),
+                },
+                k,
+                params,
+            );
+            picks
                 .into_iter()
-                .map(|r| (r.item, r.score))
+                .map(|j| (ranked[j].item, ranked[j].score))
                 .collect()
         })
     }
