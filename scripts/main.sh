@@ -11,8 +11,8 @@ cargo build --release -p xsell-cli
   --train "$D/train_full.txt" --test "$D/test.txt" \
   --tune-train "$D/train_tr.txt" --tune-valid "$D/train_valid.txt" \
   --catalog "$D/products.csv" --history "$D/orders_sample.csv" \
-  --save-recs out/recs.csv --json out/results.json --model-out out/model.xsm | tee out/results.md
+  --save-recs out/recs.csv --json out/results.json --model-out out/model.xsm --theta-curve | tee out/results.md
 ./target/release/xsell inspect out/model.xsm
 echo
-echo "A basket of Organic Bananas (24852) and Organic Whole Milk (27845):"
+echo "The cart slate for a basket of Banana (24852) and Organic Whole Milk (27845):"
 ./target/release/xsell recommend --model out/model.xsm 24852 27845 -n 5

@@ -5,7 +5,10 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
 use xsell::slate::dpp::DppParams;
-use xsell::{Event, Model, Recommender, Request, ScoringParams};
+use xsell::slate::fatigue::FatigueState;
+use xsell::slate::pipeline::{build_slate, SlateConfig};
+use xsell::slate::trigger::PageContext;
+use xsell::{Event, Model, PageType, Recommender, Request, ScoringParams};
 use xsell_cli::eval::{self, baselines, EvalSet, Outcome, Predictor, XsellPredictor};
 use xsell_cli::history::OrderIndex;
 use xsell_cli::input::{read_catalog, read_events, BadRows, Catalog, ReadStats};
@@ -465,28 +468,27 @@ pub fn inspect(path: &Path) -> Result<()> {
 pub fn recommend(path: &Path, items: &[String], n: usize) -> Result<()> {
     let bytes = read_model(path)?;
     let m = Model::parse(&bytes)?;
-    let index: std::collections::HashMap<&str, u32> =
-        (0..m.len() as u32).map(|i| (m.item_id(i), i)).collect();
-    let mut events = Vec::new();
+    let index: std::collections::HashMap<&str, u32> = (0..m.len() as u32).map(|i| (m.item_id(i), i)).collect();
+    let mut cart = Vec::new();
     for id in items {
         match index.get(id.as_str()) {
-            Some(&i) => events.push(Event::cart(i)),
+            Some(&i) => cart.push(i),
             None => eprintln!("unknown item id `{id}` (not in the model), ignored"),
         }
     }
+    // The cart placement, through the whole slate pipeline: rules
+    // (substitutes demoted), fatigue (fresh state) and DPP with the model's θ.
+    let events: Vec<Event> = cart.iter().map(|&i| Event::cart(i)).collect();
+    let mut cfg = SlateConfig::for_model(&m);
+    cfg.placement.slots = n;
     let mut rec = Recommender::new(m.clone());
-    for r in rec.recommend(&Request {
-        events: &events,
-        count: n,
-        ..Default::default()
-    }) {
-        println!(
-            "{:>8}  {:.4}  {:<40}  {}",
-            m.item_id(r.item),
-            r.score,
-            m.item_title(r.item),
-            r.reason.text(&m)
-        );
+    let request = Request { events: &events, cart: &cart, page: PageType::Cart, ..Default::default() };
+    let page = PageContext { page: PageType::Cart, cart_items: cart.len(), dwell_ms: 0 };
+    let slate = build_slate(&mut rec, &request, &page, &cfg, &FatigueState::default(), 0);
+    println!("placement: cart, decision: {} ({} slots), DPP θ = {}", slate.decision.reason.as_str(), slate.decision.slots, cfg.dpp.get().theta);
+    for r in slate.items {
+        let cat = m.item_category(r.item).map_or("", |c| m.category_name(c));
+        println!("{:>8}  {:.4}  {:<40} {:<22} {}", m.item_id(r.item), r.score, m.item_title(r.item), cat, r.reason.text(&m));
     }
     Ok(())
 }
