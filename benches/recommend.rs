@@ -2,10 +2,14 @@
 //!
 //! These models are SYNTHETIC (Zipf popularity, 70 links per item on
 //! average, 130 categories), sized like the Instacart sample (14k) and a
-//! large shop (100k). The real Instacart model is benchmarked in
+//! large shop (100k), with random 16-d item vectors. The real Instacart model is benchmarked in
 //! `cli/benches/train.rs`.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
+use xsell::slate::fatigue::FatigueState;
+use xsell::slate::pipeline::{build_slate, SlateConfig};
+use xsell::slate::trigger::PageContext;
+use xsell::PageType;
 use xsell::{
     CategoryRecord, Event, ItemRecord, Model, ModelBuilder, Neighbour, Recommender, Request,
     ScoringParams,
@@ -85,6 +89,27 @@ fn bench(c: &mut Criterion) {
                     count: 10,
                     ..Default::default()
                 }))
+            })
+        });
+        let cfg = SlateConfig::for_model(rec.model());
+        let page = PageContext {
+            page: PageType::Cart,
+            cart_items: 2,
+            dwell_ms: 0,
+        };
+        let cart = [events[0].item, events[1].item];
+        let state = FatigueState::default();
+        g.bench_with_input(BenchmarkId::new("full_slate_8_cards", n), &n, |b, _| {
+            b.iter(|| {
+                let req = Request {
+                    events: &events,
+                    cart: &cart,
+                    page: PageType::Cart,
+                    ..Default::default()
+                };
+                build_slate(&mut rec, black_box(&req), &page, &cfg, &state, 0)
+                    .items
+                    .len()
             })
         });
         g.bench_with_input(BenchmarkId::new("parse_and_prepare", n), &n, |b, _| {

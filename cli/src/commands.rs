@@ -468,7 +468,8 @@ pub fn inspect(path: &Path) -> Result<()> {
 pub fn recommend(path: &Path, items: &[String], n: usize) -> Result<()> {
     let bytes = read_model(path)?;
     let m = Model::parse(&bytes)?;
-    let index: std::collections::HashMap<&str, u32> = (0..m.len() as u32).map(|i| (m.item_id(i), i)).collect();
+    let index: std::collections::HashMap<&str, u32> =
+        (0..m.len() as u32).map(|i| (m.item_id(i), i)).collect();
     let mut cart = Vec::new();
     for id in items {
         match index.get(id.as_str()) {
@@ -482,13 +483,34 @@ pub fn recommend(path: &Path, items: &[String], n: usize) -> Result<()> {
     let mut cfg = SlateConfig::for_model(&m);
     cfg.placement.slots = n;
     let mut rec = Recommender::new(m.clone());
-    let request = Request { events: &events, cart: &cart, page: PageType::Cart, ..Default::default() };
-    let page = PageContext { page: PageType::Cart, cart_items: cart.len(), dwell_ms: 0 };
+    let request = Request {
+        events: &events,
+        cart: &cart,
+        page: PageType::Cart,
+        ..Default::default()
+    };
+    let page = PageContext {
+        page: PageType::Cart,
+        cart_items: cart.len(),
+        dwell_ms: 0,
+    };
     let slate = build_slate(&mut rec, &request, &page, &cfg, &FatigueState::default(), 0);
-    println!("placement: cart, decision: {} ({} slots), DPP θ = {}", slate.decision.reason.as_str(), slate.decision.slots, cfg.dpp.get().theta);
+    println!(
+        "placement: cart, decision: {} ({} slots), DPP θ = {}",
+        slate.decision.reason.as_str(),
+        slate.decision.slots,
+        cfg.dpp.get().theta
+    );
     for r in slate.items {
         let cat = m.item_category(r.item).map_or("", |c| m.category_name(c));
-        println!("{:>8}  {:.4}  {:<40} {:<22} {}", m.item_id(r.item), r.score, m.item_title(r.item), cat, r.reason.text(&m));
+        println!(
+            "{:>8}  {:.4}  {:<40} {:<22} {}",
+            m.item_id(r.item),
+            r.score,
+            m.item_title(r.item),
+            cat,
+            r.reason.text(&m)
+        );
     }
     Ok(())
 }
