@@ -326,8 +326,15 @@ impl<'a> Recommender<'a> {
         for &c in request.cart.iter().filter(valid) {
             self.excluded[c as usize] = true;
         }
+        // Just-purchased items are never recommended, whatever w_repeat says.
+        let purchased = |i: u32| {
+            request
+                .events
+                .iter()
+                .any(|e| e.item == i && e.kind == EventKind::Purchase)
+        };
         for (k, &(i, _)) in context.iter().enumerate() {
-            if p.w_repeat > 0.0 && !request.cart.contains(&i) {
+            if p.w_repeat > 0.0 && !request.cart.contains(&i) && !purchased(i) {
                 let s = self.touch(i);
                 s.extra += p.w_repeat * weights[k];
                 s.extra_reason = 2;

@@ -71,6 +71,40 @@ fn repeat_weight_lets_click_streams_return_to_viewed_items() {
 }
 
 #[test]
+fn just_purchased_items_are_excluded_even_when_repeats_are_welcome() {
+    let mut b = common::grocery();
+    b.params = ScoringParams {
+        w_repeat: 5.0,
+        w_pop: 0.0,
+        w_category: 0.0,
+        ..ScoringParams::default()
+    };
+    let bytes = b.build().unwrap();
+    let m = Model::parse(&bytes).unwrap();
+    let mut rec = Recommender::new(m.clone());
+    let ev = [
+        Event::view(2),
+        Event {
+            item: 0,
+            kind: EventKind::Purchase,
+        },
+    ];
+    let got = ids(
+        &m,
+        &rec.recommend(&Request {
+            events: &ev,
+            count: 6,
+            ..Default::default()
+        }),
+    );
+    assert!(
+        !got.contains(&"b".to_string()),
+        "purchased item recommended: {got:?}"
+    );
+    assert_eq!(got[0], "m", "viewed item still comes back: {got:?}");
+}
+
+#[test]
 fn recency_matters() {
     let mut b = common::grocery();
     b.params = ScoringParams {
