@@ -15,6 +15,7 @@ mod error;
 pub mod format;
 mod model;
 mod params;
+pub mod privacy;
 mod quant;
 mod score;
 pub mod slate;

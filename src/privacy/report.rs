@@ -1,0 +1,494 @@
+//! The report: the only thing that leaves the browser. Versioned, strictly
+//! validated on both ends, and free of identifiers by construction: a day,
+//! a placement name and noised values, nothing else (unknown fields are
+//! rejected, so nothing can be smuggled in). Documented in
+//! `docs/report-format.md`.
+
+use super::exact::RandomBits;
+use super::ledger::{BudgetError, Ledger};
+use super::mechanisms::{self, Epsilon};
+use serde::{Deserialize, Serialize};
+
+/// Report format version.
+pub const REPORT_VERSION: u32 = 1;
+/// Largest accepted report body.
+pub const MAX_REPORT_BYTES: usize = 4096;
+
+/// What a value measures, with its fixed domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Cards actually seen that day (clipped at 50).
+    Impressions,
+    /// Clicks on recommendations (clipped at 10).
+    Clicks,
+    /// Add-to-cart from recommendations (clipped at 10).
+    AddToCart,
+    /// "Not interested" (clipped at 10).
+    Dismissals,
+    /// Purchases that contained a recommended item (clipped at 3).
+    Purchases,
+    /// Order value bucket (8 buckets, see `ORDER_VALUE_EDGES`).
+    OrderValue,
+    /// Recommendation latency bucket (8 buckets, see `LATENCY_EDGES_US`).
+    Latency,
+    /// Relevance survey answer 1–5 (5 buckets).
+    Relevance,
+}
+
+/// Upper edges, in cents, of the order-value buckets (the last is open).
+pub const ORDER_VALUE_EDGES: [u64; 7] = [1_000, 2_500, 5_000, 7_500, 10_000, 15_000, 25_000];
+/// Upper edges, in microseconds, of the latency buckets (the last is open).
+pub const LATENCY_EDGES_US: [u64; 7] = [100, 250, 500, 1_000, 2_500, 5_000, 16_000];
+
+impl Metric {
+    /// The clip bound of a count metric, or the bucket count of a histogram.
+    pub fn domain(self) -> (Kind, u32) {
+        match self {
+            Metric::Impressions => (Kind::Count, 50),
+            Metric::Clicks | Metric::AddToCart | Metric::Dismissals => (Kind::Count, 10),
+            Metric::Purchases => (Kind::Count, 3),
+            Metric::OrderValue | Metric::Latency => (Kind::Histogram, 8),
+            Metric::Relevance => (Kind::Histogram, 5),
+        }
+    }
+}
+
+/// Count or histogram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A bounded count, sent with 1BitMean.
+    Count,
+    /// One bucket of a histogram, sent with OUE.
+    Histogram,
+}
+
+/// One noised value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mech", deny_unknown_fields)]
+pub enum Noised {
+    /// 1BitMean of a count clipped to `bound`.
+    #[serde(rename = "1bit")]
+    OneBit {
+        /// What it measures.
+        metric: Metric,
+        /// ε in thousandths.
+        eps: u32,
+        /// Clip bound (must equal the metric's).
+        bound: u32,
+        /// The noised bit.
+        bit: bool,
+    },
+    /// OUE of one histogram bucket.
+    #[serde(rename = "oue")]
+    Oue {
+        /// What it measures.
+        metric: Metric,
+        /// ε in thousandths.
+        eps: u32,
+        /// The noised bits, one per bucket.
+        bits: Vec<bool>,
+    },
+}
+
+impl Noised {
+    /// The metric.
+    pub fn metric(&self) -> Metric {
+        match self {
+            Noised::OneBit { metric, .. } | Noised::Oue { metric, .. } => *metric,
+        }
+    }
+    /// ε in thousandths.
+    pub fn eps(&self) -> u32 {
+        match self {
+            Noised::OneBit { eps, .. } | Noised::Oue { eps, .. } => *eps,
+        }
+    }
+}
+
+/// A report of one placement for one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    /// Format version.
+    pub v: u32,
+    /// Day, `YYYY-MM-DD`.
+    pub day: String,
+    /// Placement name, `[a-z0-9_-]{1,32}`.
+    pub placement: String,
+    /// The noised values.
+    pub values: Vec<Noised>,
+}
+
+/// Why a report was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    /// Body too large.
+    #[error("report is {0} bytes; at most 4096 are accepted")]
+    TooLarge(usize),
+    /// Not the expected JSON shape.
+    #[error("report is not valid: {0}")]
+    Malformed(String),
+    /// Unknown version.
+    #[error("report version {0} is not supported (expected 1)")]
+    UnsupportedVersion(u32),
+    /// A field breaks the schema.
+    #[error("report field `{field}` is invalid: {reason}")]
+    Invalid {
+        /// Field.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> ReportError {
+    ReportError::Invalid {
+        field,
+        reason: reason.into(),
+    }
+}
+
+fn valid_day(d: &str) -> bool {
+    let b = d.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && [0, 1, 2, 3, 5, 6, 8, 9]
+            .iter()
+            .all(|&k| b[k].is_ascii_digit())
+        && (1..=12).contains(&d[5..7].parse::<u32>().unwrap_or(0))
+        && (1..=31).contains(&d[8..10].parse::<u32>().unwrap_or(0))
+}
+
+impl Report {
+    /// Parses and validates a report body.
+    pub fn parse(body: &[u8]) -> Result<Report, ReportError> {
+        if body.len() > MAX_REPORT_BYTES {
+            return Err(ReportError::TooLarge(body.len()));
+        }
+        // Check the version first so a future format gets the right error.
+        let probe: serde_json::Value =
+            serde_json::from_slice(body).map_err(|e| ReportError::Malformed(e.to_string()))?;
+        match probe.get("v").and_then(|v| v.as_u64()) {
+            Some(1) => {}
+            Some(v) => {
+                return Err(ReportError::UnsupportedVersion(
+                    v.min(u64::from(u32::MAX)) as u32
+                ))
+            }
+            None => return Err(invalid("v", "missing or not a number")),
+        }
+        let r: Report =
+            serde_json::from_value(probe).map_err(|e| ReportError::Malformed(e.to_string()))?;
+        r.validate()?;
+        Ok(r)
+    }
+
+    /// Checks every field against the schema.
+    pub fn validate(&self) -> Result<(), ReportError> {
+        if self.v != REPORT_VERSION {
+            return Err(ReportError::UnsupportedVersion(self.v));
+        }
+        if !valid_day(&self.day) {
+            return Err(invalid(
+                "day",
+                format!(
+                    "`{}` is not YYYY-MM-DD",
+                    self.day.chars().take(20).collect::<String>()
+                ),
+            ));
+        }
+        if self.placement.is_empty()
+            || self.placement.len() > 32
+            || !self
+                .placement
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'-')
+        {
+            return Err(invalid(
+                "placement",
+                "must be 1-32 characters of a-z, 0-9, _ and -",
+            ));
+        }
+        if self.values.is_empty() || self.values.len() > 8 {
+            return Err(invalid(
+                "values",
+                format!("{} values; 1 to 8 expected", self.values.len()),
+            ));
+        }
+        let mut total = 0u32;
+        for (k, v) in self.values.iter().enumerate() {
+            if self.values[..k].iter().any(|w| w.metric() == v.metric()) {
+                return Err(invalid(
+                    "values",
+                    format!("metric {:?} appears twice", v.metric()),
+                ));
+            }
+            Epsilon(v.eps())
+                .check()
+                .map_err(|e| invalid("eps", e.to_string()))?;
+            total = total.saturating_add(v.eps());
+            let (kind, size) = v.metric().domain();
+            match (v, kind) {
+                (Noised::OneBit { bound, .. }, Kind::Count) if *bound == size => {}
+                (Noised::OneBit { bound, .. }, Kind::Count) => {
+                    return Err(invalid(
+                        "bound",
+                        format!("{bound} for {:?}; must be {size}", v.metric()),
+                    ))
+                }
+                (Noised::Oue { bits, .. }, Kind::Histogram) if bits.len() == size as usize => {}
+                (Noised::Oue { bits, .. }, Kind::Histogram) => {
+                    return Err(invalid(
+                        "bits",
+                        format!("{} bits for {:?}; must be {size}", bits.len(), v.metric()),
+                    ))
+                }
+                _ => {
+                    return Err(invalid(
+                        "mech",
+                        format!("wrong mechanism for {:?}", v.metric()),
+                    ))
+                }
+            }
+        }
+        if total > super::ledger::MAX_DAILY_BUDGET.0 {
+            return Err(invalid(
+                "eps",
+                format!("total {total} milli-epsilon exceeds the daily maximum of 2000"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Serializes the report (what `sendBeacon` sends).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("plain data serializes")
+    }
+}
+
+/// One placement's true aggregates for one day, as the device counted them.
+/// Never sent: only [`build_report`]'s noised output leaves the device.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DayCounts {
+    /// Cards seen.
+    pub impressions: u64,
+    /// Clicks.
+    pub clicks: u64,
+    /// Add-to-cart from recommendations.
+    pub add_to_cart: u64,
+    /// "Not interested".
+    pub dismissals: u64,
+    /// Purchases containing a recommended item.
+    pub purchases: u64,
+    /// Order value in cents, if the shopper ordered.
+    pub order_value_cents: Option<u64>,
+    /// Median recommendation latency, µs.
+    pub latency_us: Option<u64>,
+    /// Survey answer 1..=5.
+    pub relevance: Option<u8>,
+}
+
+fn bucket(v: u64, edges: &[u64]) -> usize {
+    edges.iter().position(|&e| v < e).unwrap_or(edges.len())
+}
+
+/// Builds the day's report: each present value gets an equal share of
+/// `eps_total`, charged to the ledger first; nothing is built if the budget
+/// does not allow it.
+pub fn build_report(
+    rng: &mut impl RandomBits,
+    day: &str,
+    placement: &str,
+    counts: &DayCounts,
+    eps_total: Epsilon,
+    ledger: &mut Ledger,
+    budget: Epsilon,
+) -> Result<Report, BudgetError> {
+    let mut plan: Vec<(Metric, u64)> = vec![
+        (Metric::Impressions, counts.impressions),
+        (Metric::Clicks, counts.clicks),
+        (Metric::AddToCart, counts.add_to_cart),
+        (Metric::Dismissals, counts.dismissals),
+        (Metric::Purchases, counts.purchases),
+    ];
+    if let Some(v) = counts.order_value_cents {
+        plan.push((Metric::OrderValue, bucket(v, &ORDER_VALUE_EDGES) as u64));
+    }
+    if let Some(l) = counts.latency_us {
+        plan.push((Metric::Latency, bucket(l, &LATENCY_EDGES_US) as u64));
+    }
+    if let Some(r) = counts.relevance.filter(|r| (1..=5).contains(r)) {
+        plan.push((Metric::Relevance, u64::from(r - 1)));
+    }
+    let share = Epsilon((eps_total.0 / plan.len() as u32).max(1));
+    let spend = Epsilon(share.0 * plan.len() as u32);
+    ledger.try_spend(day, spend, budget)?;
+    let values = plan
+        .into_iter()
+        .map(|(metric, x)| {
+            let (kind, size) = metric.domain();
+            match kind {
+                Kind::Count => Noised::OneBit {
+                    metric,
+                    eps: share.0,
+                    bound: size,
+                    bit: mechanisms::one_bit_mean(rng, x, u64::from(size), share),
+                },
+                Kind::Histogram => Noised::Oue {
+                    metric,
+                    eps: share.0,
+                    bits: mechanisms::oue(rng, x as usize, size as usize, share),
+                },
+            }
+        })
+        .collect();
+    Ok(Report {
+        v: REPORT_VERSION,
+        day: day.to_string(),
+        placement: placement.to_string(),
+        values,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::exact::SplitMix64;
+    use super::*;
+
+    fn sample() -> Report {
+        let mut l = Ledger::load(None, "2026-11-22", Epsilon(2000));
+        let counts = DayCounts {
+            impressions: 12,
+            clicks: 1,
+            add_to_cart: 1,
+            order_value_cents: Some(4_200),
+            latency_us: Some(180),
+            relevance: Some(4),
+            ..Default::default()
+        };
+        build_report(
+            &mut SplitMix64(5),
+            "2026-11-22",
+            "cart",
+            &counts,
+            Epsilon(2000),
+            &mut l,
+            Epsilon(2000),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn built_reports_validate_round_trip_and_carry_nothing_else() {
+        let r = sample();
+        let json = r.to_json();
+        assert_eq!(Report::parse(json.as_bytes()).unwrap(), r);
+        // Only these keys ever appear.
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["day", "placement", "v", "values"]);
+        for val in v["values"].as_array().unwrap() {
+            for k in val.as_object().unwrap().keys() {
+                assert!(
+                    ["mech", "metric", "eps", "bound", "bit", "bits"].contains(&k.as_str()),
+                    "{k}"
+                );
+            }
+        }
+        // Total ε within the daily budget.
+        assert!(r.values.iter().map(|v| v.eps()).sum::<u32>() <= 2000);
+        assert!(json.len() < 1024, "{}", json.len());
+    }
+
+    #[test]
+    fn budget_refuses_a_second_full_report_the_same_day() {
+        let mut l = Ledger::load(None, "2026-11-22", Epsilon(2000));
+        let c = DayCounts::default();
+        build_report(
+            &mut SplitMix64(1),
+            "2026-11-22",
+            "cart",
+            &c,
+            Epsilon(2000),
+            &mut l,
+            Epsilon(2000),
+        )
+        .unwrap();
+        assert!(build_report(
+            &mut SplitMix64(2),
+            "2026-11-22",
+            "cart",
+            &c,
+            Epsilon(2000),
+            &mut l,
+            Epsilon(2000)
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn hostile_reports_are_rejected_with_the_field_named() {
+        let good = sample().to_json();
+        let cases: Vec<(String, &str)> = vec![
+            (good.replace("\"v\":1", "\"v\":7"), "version 7"),
+            (
+                good.replace("\"placement\":\"cart\"", "\"placement\":\"Cart<script>\""),
+                "placement",
+            ),
+            (
+                good.replace("\"day\":\"2026-11-22\"", "\"day\":\"2026-13-01\""),
+                "day",
+            ),
+            (
+                good.replace("\"day\":\"2026-11-22\"", "\"day\":\"2026-11-22T10:11:12Z\""),
+                "day",
+            ),
+            (
+                good.replacen("\"bound\":50", "\"bound\":1000000", 1),
+                "bound",
+            ),
+            (
+                good.replacen("\"eps\":", "\"eps\":99999,\"x\":", 1),
+                "not valid",
+            ),
+            (
+                good.replacen("{\"v\":1,", "{\"v\":1,\"user_id\":\"u-123\",", 1),
+                "unknown field",
+            ),
+            (
+                good.replacen("\"bit\":", "\"bit\":\"yes\",\"b\":", 1),
+                "not valid",
+            ),
+            ("[]".to_string(), "v"),
+            (
+                "{\"v\":1,\"day\":\"2026-11-22\",\"placement\":\"cart\",\"values\":[]}".to_string(),
+                "values",
+            ),
+            ("x".repeat(5000), "4096"),
+        ];
+        for (body, needle) in cases {
+            let e = Report::parse(body.as_bytes()).unwrap_err().to_string();
+            assert!(e.contains(needle), "expected `{needle}` in: {e}");
+        }
+        // Over-budget reports are refused even if each value is valid.
+        let mut r = sample();
+        for v in &mut r.values {
+            match v {
+                Noised::OneBit { eps, .. } | Noised::Oue { eps, .. } => *eps = 1000,
+            }
+        }
+        assert!(r.validate().unwrap_err().to_string().contains("exceeds"));
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let mut rng = SplitMix64(99);
+        for len in 0..300 {
+            let body: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
+            let _ = Report::parse(&body);
+        }
+    }
+}
