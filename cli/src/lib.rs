@@ -4,5 +4,6 @@
 pub mod eval;
 pub mod history;
 pub mod input;
+pub mod serve;
 pub mod sessions;
 pub mod train;

@@ -93,6 +93,18 @@ enum Command {
         /// Model file.
         model: PathBuf,
     },
+    /// Run the collector: receive noised reports, store them, serve stats and the model.
+    Serve {
+        /// Address to listen on (keep it on loopback unless a proxy fronts it).
+        #[arg(long, default_value = "127.0.0.1:8710")]
+        addr: std::net::SocketAddr,
+        /// SQLite database file.
+        #[arg(long, default_value = "xsell-reports.sqlite")]
+        db: PathBuf,
+        /// Model file to serve at /model.xsm.
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
     /// Recommend for a list of item ids (in session order), with reasons.
     Recommend {
         /// Model file.
@@ -130,6 +142,7 @@ fn main() -> anyhow::Result<()> {
             &data,
         ),
         Command::Inspect { model } => commands::inspect(&model),
+        Command::Serve { addr, db, model } => commands::serve(addr, &db, model.as_deref()),
         Command::Recommend { model, items, n } => commands::recommend(&model, &items, n),
     }
 }

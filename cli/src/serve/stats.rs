@@ -1,0 +1,148 @@
+//! Debiased KPIs from stored reports: per metric, reports are grouped by ε
+//! (estimators need one ε), estimated, and the groups combined by inverse
+//! variance; KPIs are ratios of those estimates (delta method).
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use xsell::privacy::estimate::{self, Estimate};
+use xsell::privacy::mechanisms::Epsilon;
+use xsell::privacy::report::{Metric, Noised, Report};
+
+/// The stats of one day and placement.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    /// Reports used.
+    pub reports: u64,
+    /// Mean per reporting client-day, by count metric.
+    pub means: BTreeMap<String, Estimate>,
+    /// Click-through rate: clicks / impressions.
+    pub ctr: Option<Estimate>,
+    /// Add-to-cart rate from recommendations: add_to_cart / impressions.
+    pub add_to_cart_rate: Option<Estimate>,
+    /// Dismissal rate: dismissals / impressions.
+    pub dismissal_rate: Option<Estimate>,
+    /// Share of histogram answers per bucket, by histogram metric.
+    pub histograms: BTreeMap<String, Vec<Estimate>>,
+    /// Mean relevance answer (1–5), point estimate from the bucket shares.
+    pub relevance_mean: Option<f64>,
+}
+
+fn name(m: Metric) -> String {
+    serde_json::to_value(m)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn combine(parts: &[Estimate]) -> Option<Estimate> {
+    let usable: Vec<&Estimate> = parts
+        .iter()
+        .filter(|e| e.n > 0 && e.std_error.is_finite() && e.std_error > 0.0)
+        .collect();
+    if usable.is_empty() {
+        return None;
+    }
+    let w: Vec<f64> = usable.iter().map(|e| 1.0 / e.std_error.powi(2)).collect();
+    let total: f64 = w.iter().sum();
+    let value = usable.iter().zip(&w).map(|(e, w)| e.value * w).sum::<f64>() / total;
+    let se = (1.0 / total).sqrt();
+    let n = usable.iter().map(|e| e.n).sum();
+    Some(Estimate {
+        value,
+        std_error: se,
+        low: value - 1.959_963_984_540_054 * se,
+        high: value + 1.959_963_984_540_054 * se,
+        n,
+    })
+}
+
+/// Computes the stats of a set of reports.
+pub fn compute(reports: &[Report]) -> Stats {
+    // (metric, eps, bound) -> (n, ones) for counts; (metric, eps) -> (n, bit counts) for histograms.
+    let mut counts: BTreeMap<(String, u32, u32), (u64, u64)> = BTreeMap::new();
+    let mut hists: BTreeMap<(String, u32), (u64, Vec<u64>)> = BTreeMap::new();
+    for r in reports {
+        for v in &r.values {
+            match v {
+                Noised::OneBit {
+                    metric,
+                    eps,
+                    bound,
+                    bit,
+                } => {
+                    let e = counts.entry((name(*metric), *eps, *bound)).or_default();
+                    e.0 += 1;
+                    e.1 += u64::from(*bit);
+                }
+                Noised::Oue { metric, eps, bits } => {
+                    let e = hists
+                        .entry((name(*metric), *eps))
+                        .or_insert_with(|| (0, vec![0; bits.len()]));
+                    if e.1.len() == bits.len() {
+                        e.0 += 1;
+                        for (c, b) in e.1.iter_mut().zip(bits) {
+                            *c += u64::from(*b);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut by_metric: BTreeMap<String, Vec<Estimate>> = BTreeMap::new();
+    for ((m, eps, bound), (n, ones)) in counts {
+        by_metric.entry(m).or_default().push(estimate::one_bit_mean(
+            ones,
+            n,
+            u64::from(bound),
+            Epsilon(eps),
+        ));
+    }
+    let means: BTreeMap<String, Estimate> = by_metric
+        .iter()
+        .filter_map(|(m, parts)| combine(parts).map(|e| (m.clone(), e)))
+        .collect();
+    let mut histograms: BTreeMap<String, Vec<Estimate>> = BTreeMap::new();
+    for ((m, eps), (n, bits)) in hists {
+        // Shares per bucket (count / n); one ε group per metric is the common case.
+        let shares: Vec<Estimate> = estimate::oue_counts(&bits, n, Epsilon(eps))
+            .into_iter()
+            .map(|e| {
+                let k = n.max(1) as f64;
+                Estimate {
+                    value: e.value / k,
+                    std_error: e.std_error / k,
+                    low: e.low / k,
+                    high: e.high / k,
+                    n,
+                }
+            })
+            .collect();
+        histograms.entry(m).or_insert(shares);
+    }
+    let relevance_mean = histograms.get("relevance").map(|b| {
+        let w: Vec<f64> = b.iter().map(|e| e.value.max(0.0)).collect();
+        let total: f64 = w.iter().sum();
+        if total > 0.0 {
+            w.iter()
+                .enumerate()
+                .map(|(k, x)| (k + 1) as f64 * x)
+                .sum::<f64>()
+                / total
+        } else {
+            f64::NAN
+        }
+    });
+    let rate = |num: &str| match (means.get(num), means.get("impressions")) {
+        (Some(a), Some(b)) if b.value > 0.0 => Some(estimate::ratio(a, b)),
+        _ => None,
+    };
+    Stats {
+        reports: reports.len() as u64,
+        ctr: rate("clicks"),
+        add_to_cart_rate: rate("add_to_cart"),
+        dismissal_rate: rate("dismissals"),
+        means,
+        histograms,
+        relevance_mean,
+    }
+}
