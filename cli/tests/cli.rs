@@ -70,7 +70,10 @@ fn train_inspect_and_recommend_with_reasons() {
     let text = String::from_utf8_lossy(&out.stdout);
     let mut lines = text.lines();
     let header = lines.next().unwrap_or("");
-    assert!(header.starts_with("placement: cart, decision: show (2 slots)"), "{text}");
+    assert!(
+        header.starts_with("placement: cart, decision: show (2 slots)"),
+        "{text}"
+    );
     let first = lines.next().unwrap_or("");
     assert!(
         first.contains("cereal") || first.contains("bananas"),

@@ -1,0 +1,114 @@
+//! Bounded load generator for the collector, on loopback only.
+//!
+//! `cargo run --release -p xsell-cli --example loadgen -- [SECONDS] [THREADS]`
+//!
+//! Starts the real collector in-process on 127.0.0.1 with a fresh SQLite file,
+//! then sends valid noised reports from THREADS client threads for SECONDS
+//! seconds (default 10 s, 8 threads), each waiting for its acknowledgement,
+//! and prints sustained reports/s and latency percentiles. It stops by itself.
+
+use std::time::{Duration, Instant};
+use xsell::privacy::exact::SplitMix64;
+use xsell::privacy::ledger::Ledger;
+use xsell::privacy::mechanisms::Epsilon;
+use xsell::privacy::report::{build_report, DayCounts};
+use xsell_cli::serve::{router, AppState, ServeConfig, SqliteStore};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let seconds: u64 = args
+        .get(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10)
+        .min(120);
+    let threads: usize = args
+        .get(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8)
+        .clamp(1, 64);
+    let dir = std::env::temp_dir().join(format!("xsell-loadgen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = SqliteStore::open(&dir.join("reports.sqlite")).unwrap();
+    let state = AppState::new(
+        store,
+        None,
+        ServeConfig {
+            rate_per_second: 1e9,
+        },
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    let st = state.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            axum::serve(listener, router(st)).await.unwrap();
+        });
+    });
+    let addr = rx.recv().unwrap();
+    let url = format!("http://{addr}/v1/reports");
+    // Pre-build distinct reports so the clients measure the server, not the noise.
+    let bodies: Vec<String> = (0..1000u64)
+        .map(|c| {
+            let mut l = Ledger::load(None, "2026-11-22", Epsilon(2000));
+            let counts = DayCounts {
+                impressions: c % 30,
+                clicks: c % 3,
+                relevance: Some((c % 5 + 1) as u8),
+                ..Default::default()
+            };
+            build_report(
+                &mut SplitMix64(c),
+                "2026-11-22",
+                "cart",
+                &counts,
+                Epsilon(2000),
+                &mut l,
+                Epsilon(2000),
+            )
+            .unwrap()
+            .to_json()
+        })
+        .collect();
+    let bodies = std::sync::Arc::new(bodies);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let t0 = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let (url, bodies) = (url.clone(), bodies.clone());
+            std::thread::spawn(move || {
+                let agent = ureq::AgentBuilder::new().build();
+                let mut lat = Vec::new();
+                let mut k = t;
+                while Instant::now() < deadline {
+                    let s = Instant::now();
+                    let ok = matches!(agent.post(&url).send_string(&bodies[k % bodies.len()]), Ok(r) if r.status() == 204);
+                    assert!(ok, "a report was not acknowledged");
+                    lat.push(s.elapsed());
+                    k += threads;
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut lat: Vec<Duration> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    let elapsed = t0.elapsed().as_secs_f64();
+    lat.sort();
+    let pct =
+        |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1e3;
+    let stored = state.store().count().unwrap();
+    println!("sqlite (WAL, synchronous=FULL), {threads} client threads, {seconds} s on loopback");
+    println!("acknowledged: {} reports, stored: {stored}", lat.len());
+    println!("sustained: {:.0} reports/s", lat.len() as f64 / elapsed);
+    println!(
+        "latency: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        pct(0.5),
+        pct(0.99),
+        pct(1.0)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
