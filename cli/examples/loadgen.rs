@@ -1,18 +1,28 @@
 //! Bounded load generator for the collector, on loopback only.
 //!
-//! `cargo run --release -p xsell-cli --example loadgen -- [SECONDS] [THREADS]`
+//! `cargo run --release -p xsell-cli --example loadgen -- [SECONDS] [THREADS] [STORE]`
 //!
-//! Starts the real collector in-process on 127.0.0.1 with a fresh SQLite file,
+//! STORE is a `postgres://` URL of a scratch database; without it a fresh
+//! SQLite file is used. Starts the real collector in-process on 127.0.0.1,
 //! then sends valid noised reports from THREADS client threads for SECONDS
-//! seconds (default 10 s, 8 threads), each waiting for its acknowledgement,
-//! and prints sustained reports/s and latency percentiles. It stops by itself.
+//! seconds (default 10 s, 8 threads, at most 120 s), each waiting for its
+//! acknowledgement, and prints sustained reports/s and latency percentiles.
+//! It stops by itself.
 
 use std::time::{Duration, Instant};
 use xsell::privacy::exact::SplitMix64;
 use xsell::privacy::ledger::Ledger;
 use xsell::privacy::mechanisms::Epsilon;
 use xsell::privacy::report::{build_report, DayCounts};
-use xsell_cli::serve::{router, AppState, ServeConfig, SqliteStore};
+use xsell_cli::serve::{router, AppState, ServeConfig, Store};
+
+fn block<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -28,27 +38,32 @@ fn main() {
         .clamp(1, 64);
     let dir = std::env::temp_dir().join(format!("xsell-loadgen-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let store = SqliteStore::open(&dir.join("reports.sqlite")).unwrap();
-    let state = AppState::new(
-        store,
-        None,
-        ServeConfig {
-            rate_per_second: 1e9,
-        },
-    );
+    let spec = args
+        .get(3)
+        .cloned()
+        .unwrap_or_else(|| dir.join("reports.sqlite").to_string_lossy().into_owned());
     let (tx, rx) = std::sync::mpsc::channel();
-    let st = state.clone();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(async move {
+            let store = Store::open(&spec).await.expect("opening the store");
+            let state = AppState::new(
+                store,
+                None,
+                ServeConfig {
+                    rate_per_second: 1e9,
+                },
+            );
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            axum::serve(listener, router(st)).await.unwrap();
+            tx.send((listener.local_addr().unwrap(), state.clone()))
+                .unwrap();
+            axum::serve(listener, router(state)).await.unwrap();
         });
     });
-    let addr = rx.recv().unwrap();
+    let (addr, state) = rx.recv().unwrap();
+    let before = block(state.store().count()).unwrap();
     let url = format!("http://{addr}/v1/reports");
-    // Pre-build distinct reports so the clients measure the server, not the noise.
+    // Pre-built distinct reports, so the clients measure the server, not the noise.
     let bodies: Vec<String> = (0..1000u64)
         .map(|c| {
             let mut l = Ledger::load(None, "2026-11-22", Epsilon(2000));
@@ -100,8 +115,11 @@ fn main() {
     lat.sort();
     let pct =
         |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1e3;
-    let stored = state.store().count().unwrap();
-    println!("sqlite (WAL, synchronous=FULL), {threads} client threads, {seconds} s on loopback");
+    let stored = block(state.store().count()).unwrap() - before;
+    println!(
+        "{} store, {threads} client threads, {seconds} s on loopback",
+        state.store().kind()
+    );
     println!("acknowledged: {} reports, stored: {stored}", lat.len());
     println!("sustained: {:.0} reports/s", lat.len() as f64 / elapsed);
     println!(

@@ -515,15 +515,18 @@ pub fn recommend(path: &Path, items: &[String], n: usize) -> Result<()> {
     Ok(())
 }
 
-pub fn serve(addr: std::net::SocketAddr, db: &Path, model: Option<&Path>) -> Result<()> {
-    let store = xsell_cli::serve::SqliteStore::open(db)
-        .with_context(|| format!("opening {}", db.display()))?;
+pub fn serve(addr: std::net::SocketAddr, db: &str, model: Option<&Path>) -> Result<()> {
     let model = match model {
         Some(p) => Some(read_model(p)?),
         None => None,
     };
-    let state = xsell_cli::serve::AppState::new(store, model, Default::default());
     let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(xsell_cli::serve::run(addr, state))?;
-    Ok(())
+    rt.block_on(async {
+        let store = xsell_cli::serve::Store::open(db)
+            .await
+            .with_context(|| format!("opening the report store {db}"))?;
+        let state = xsell_cli::serve::AppState::new(store, model, Default::default());
+        xsell_cli::serve::run(addr, state).await?;
+        Ok(())
+    })
 }

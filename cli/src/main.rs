@@ -98,9 +98,9 @@ enum Command {
         /// Address to listen on (keep it on loopback unless a proxy fronts it).
         #[arg(long, default_value = "127.0.0.1:8710")]
         addr: std::net::SocketAddr,
-        /// SQLite database file.
+        /// Report store: a SQLite file (default), or a postgres:// URL.
         #[arg(long, default_value = "xsell-reports.sqlite")]
-        db: PathBuf,
+        db: String,
         /// Model file to serve at /model.xsm.
         #[arg(long)]
         model: Option<PathBuf>,

@@ -1,5 +1,6 @@
 //! `xsell serve`: the collector. A real HTTP server (axum on tokio) that
-//! receives noised reports, stores them durably in embedded SQLite, answers
+//! receives noised reports, stores them durably (embedded SQLite by
+//! default, PostgreSQL when one machine is not enough), answers
 //! debiased KPIs, and serves the model file with long-lived caching.
 //!
 //! - `POST /v1/reports`: strict validation ([`Report::parse`]); 204 only
@@ -22,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use xsell::privacy::report::{Report, MAX_REPORT_BYTES};
 
-pub use store::SqliteStore;
+pub use store::{PgStore, SqliteStore, Store, StoreError};
 
 /// Server settings.
 #[derive(Debug, Clone)]
@@ -46,7 +47,7 @@ struct Bucket {
 
 /// Shared state of the handlers.
 pub struct AppState {
-    store: SqliteStore,
+    store: Store,
     model: Option<Vec<u8>>,
     config: ServeConfig,
     bucket: Mutex<Bucket>,
@@ -54,7 +55,7 @@ pub struct AppState {
 
 impl AppState {
     /// State over a store and an optional model file.
-    pub fn new(store: SqliteStore, model: Option<Vec<u8>>, config: ServeConfig) -> Arc<Self> {
+    pub fn new(store: Store, model: Option<Vec<u8>>, config: ServeConfig) -> Arc<Self> {
         let tokens = config.rate_per_second;
         Arc::new(Self {
             store,
@@ -82,7 +83,7 @@ impl AppState {
     }
 
     /// The store (for tests and tools).
-    pub fn store(&self) -> &SqliteStore {
+    pub fn store(&self) -> &Store {
         &self.store
     }
 }
@@ -112,16 +113,11 @@ async fn post_report(State(state): State<Arc<AppState>>, body: Bytes) -> Respons
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
     };
-    let st = state.clone();
-    match tokio::task::spawn_blocking(move || st.store.insert(&report)).await {
-        Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
-        Ok(Err(e)) => error(
+    match state.store.insert(&report).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => error(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("storage failed, report not stored: {e}"),
-        ),
-        Err(e) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("storage task failed: {e}"),
         ),
     }
 }
@@ -133,16 +129,12 @@ struct StatsQuery {
 }
 
 async fn get_stats(State(state): State<Arc<AppState>>, Query(q): Query<StatsQuery>) -> Response {
-    let st = state.clone();
-    let placement = q.placement.clone();
-    match tokio::task::spawn_blocking(move || st.store.reports(&q.day, placement.as_deref())).await
-    {
-        Ok(Ok(reports)) => Json(stats::compute(&reports)).into_response(),
-        Ok(Err(e)) => error(
+    match state.store.reports(&q.day, q.placement.as_deref()).await {
+        Ok(reports) => Json(stats::compute(&reports)).into_response(),
+        Err(e) => error(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("storage failed: {e}"),
         ),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
 
