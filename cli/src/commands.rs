@@ -61,40 +61,65 @@ fn load_catalog(d: &DataArgs) -> Result<Option<Catalog>> {
     Ok(Some(c))
 }
 
-/// The tuning split: the explicit `--tune-train/--tune-valid` pair, or a
-/// hold-out of the training data (never the test set).
-fn tuning_split(data: &Dataset, d: &DataArgs) -> Result<(Dataset, Vec<Session>)> {
-    Ok(match (&d.tune_train, &d.tune_valid) {
+/// The tuning data, loaded once per run: the explicit `--tune-train/
+/// --tune-valid` pair or a hold-out of the training data (never the test
+/// set), with the validation sessions' on-device histories when known.
+struct Tuning {
+    tr: Dataset,
+    valid: Vec<Session>,
+    histories: Vec<Vec<Vec<u32>>>,
+}
+
+fn tuning_data(
+    data: &Dataset,
+    d: &DataArgs,
+    orders: Option<&OrderIndex>,
+) -> Result<Option<Tuning>> {
+    if d.no_tune {
+        return Ok(None);
+    }
+    let (tr, valid) = match (&d.tune_train, &d.tune_valid) {
         (Some(t), Some(v)) => {
             let tr = Dataset::from_events(load_events(t, d)?);
             let valid = tr.map_test(load_events(v, d)?);
             (tr, valid)
         }
         _ => data.holdout(0.1),
-    })
+    };
+    let histories = orders.map_or_else(Vec::new, |o| o.histories(&tr, &valid));
+    Ok(Some(Tuning {
+        tr,
+        valid,
+        histories,
+    }))
 }
 
-/// Tunes parameters on (tune_train, tune_valid) or on a hold-out of `data`.
+fn load_orders(d: &DataArgs) -> Result<Option<OrderIndex>> {
+    Ok(d.history.as_deref().map(OrderIndex::read).transpose()?)
+}
+
+/// Tunes the training configuration and the scoring parameters (defaults
+/// without tuning data).
 fn tuned_params(
-    data: &Dataset,
-    d: &DataArgs,
+    tuning: Option<&Tuning>,
     catalog: Option<&Catalog>,
     base: &TrainConfig,
 ) -> Result<(TrainConfig, ScoringParams)> {
-    if d.no_tune {
+    let Some(Tuning {
+        tr,
+        valid,
+        histories,
+    }) = tuning
+    else {
         return Ok((*base, ScoringParams::default()));
-    }
-    let (tr, valid) = tuning_split(data, d)?;
-    let histories = match &d.history {
-        Some(h) => OrderIndex::read(h)?.histories(&tr, &valid),
-        None => Vec::new(),
     };
     // Training-time normalisation exponents change the stored weights, so
     // each candidate is rebuilt and tuned; the best on validation wins.
+    // Vectors do not affect the ranking, so candidates are built without them.
     let mut best: Option<(TrainConfig, ScoringParams, train::TuneReport)> = None;
     for cfg in train::config_candidates(base) {
         let builder = train::build(
-            &tr,
+            tr,
             catalog,
             &TrainConfig {
                 vector_dim: 0,
@@ -103,7 +128,8 @@ fn tuned_params(
             ScoringParams::default(),
         );
         let pb = bar(0, "tuning");
-        let (params, rep) = train::tune(&builder, &tr, &valid, &[], ScoringParams::default(), &pb);
+        let (params, rep) =
+            train::Tuner::new(&builder, tr, valid).session(ScoringParams::default(), &pb);
         pb.finish_and_clear();
         eprintln!(
             "  exponents {:.2}/{:.2}: validation MRR@20 {:.4}, HR@20 {:.4}",
@@ -114,26 +140,18 @@ fn tuned_params(
         }
     }
     let (cfg, mut params, rep) = best.expect("at least one candidate");
+    // One full model (with vectors) of the winning configuration serves the
+    // history weights and the DPP θ.
+    let mut builder = train::build(tr, catalog, &cfg, params);
     if !histories.is_empty() {
-        let builder = train::build(
-            &tr,
-            catalog,
-            &TrainConfig {
-                vector_dim: 0,
-                ..cfg
-            },
-            params,
-        );
         let pb = bar(0, "tuning history");
-        let (p, hrep) = train::tune(&builder, &tr, &valid, &histories, params, &pb);
+        let (p, mrr) = train::Tuner::new(&builder, tr, valid).history(params, histories, &pb);
         pb.finish_and_clear();
         params = p;
-        eprintln!(
-            "  with on-device history: validation MRR@20 {:.4}",
-            hrep.history_mrr20.unwrap_or(0.0)
-        );
+        builder.params = p;
+        eprintln!("  with on-device history: validation MRR@20 {mrr:.4}");
     }
-    params.dpp_theta = choose_theta(&tr, &valid, catalog, &cfg, params)?;
+    params.dpp_theta = choose_theta(&builder, tr, valid, catalog.is_some())?;
     eprintln!(
         "tuned on {} validation predictions: MRR@20 {:.4}, HR@20 {:.4} (session only)\n  {:?}\n  {:?}",
         rep.predictions, rep.mrr20, rep.hr20, cfg, params
@@ -184,13 +202,11 @@ fn print_curve(title: &str, curve: &[(f32, eval::Metrics)]) {
 /// Picks the most diversifying θ whose validation MRR@20 stays within
 /// `THETA_MRR_TOLERANCE` of the undiversified list.
 fn choose_theta(
+    builder: &xsell::ModelBuilder,
     tr: &Dataset,
     valid: &[Session],
-    catalog: Option<&Catalog>,
-    cfg: &TrainConfig,
-    params: ScoringParams,
+    with_categories: bool,
 ) -> Result<f32> {
-    let builder = train::build(tr, catalog, cfg, params);
     let bytes = builder.build()?;
     let popularity: Vec<u32> = builder.items.iter().map(|i| i.popularity).collect();
     let category: Vec<Option<u16>> = builder.items.iter().map(|i| i.category).collect();
@@ -199,7 +215,7 @@ fn choose_theta(
         histories: &[],
         n_items: tr.n_items(),
         popularity: &popularity,
-        category: catalog.map(|_| category.as_slice()),
+        category: with_categories.then_some(category.as_slice()),
         limit: Some(6000),
     };
     let curve = theta_curve(&bytes, &set)?;
@@ -224,14 +240,13 @@ fn choose_theta(
 
 /// V-SKNN's neighbourhood size, tuned on the same validation data as xsell
 /// (all sessions sampled; the literature's k = 100 is among the candidates).
-fn tuned_vsknn_k(data: &Dataset, d: &DataArgs) -> Result<usize> {
-    if d.no_tune {
+fn tuned_vsknn_k(tuning: Option<&Tuning>) -> Result<usize> {
+    let Some(Tuning { tr, valid, .. }) = tuning else {
         return Ok(100);
-    }
-    let (tr, valid) = tuning_split(data, d)?;
+    };
     let popularity = vec![1u32; tr.n_items()];
     let set = EvalSet {
-        sessions: &valid,
+        sessions: valid,
         histories: &[],
         n_items: tr.n_items(),
         popularity: &popularity,
@@ -265,7 +280,9 @@ pub fn train(events: &Path, out: &Path, d: &DataArgs) -> Result<()> {
     let t0 = std::time::Instant::now();
     let data = Dataset::from_events(load_events(events, d)?);
     let catalog = load_catalog(d)?;
-    let (cfg, params) = tuned_params(&data, d, catalog.as_ref(), &config(d))?;
+    let orders = load_orders(d)?;
+    let tuning = tuning_data(&data, d, orders.as_ref())?;
+    let (cfg, params) = tuned_params(tuning.as_ref(), catalog.as_ref(), &config(d))?;
     let builder = train::build(&data, catalog.as_ref(), &cfg, params);
     let bytes = builder.build().context("building the model")?;
     std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
@@ -323,7 +340,9 @@ pub fn eval(
         bail!("no test session has two or more items seen in training; check that {} and {} come from the same shop", train_path.display(), test_path.display());
     }
     let catalog = load_catalog(d)?;
-    let (cfg, params) = tuned_params(&data, d, catalog.as_ref(), &config(d))?;
+    let orders = load_orders(d)?;
+    let tuning = tuning_data(&data, d, orders.as_ref())?;
+    let (cfg, params) = tuned_params(tuning.as_ref(), catalog.as_ref(), &config(d))?;
     let pb = bar(1, "training");
     let builder = train::build(&data, catalog.as_ref(), &cfg, params);
     let bytes = builder.build()?;
@@ -360,7 +379,7 @@ pub fn eval(
             "sr" => Box::new(baselines::Rules::fit_sr(data.n_items(), &data.sessions)),
             "iknn" => Box::new(baselines::Rules::fit_iknn(data.n_items(), &data.sessions)),
             "vsknn" => {
-                let k = tuned_vsknn_k(&data, d)?;
+                let k = tuned_vsknn_k(tuning.as_ref())?;
                 Box::new(baselines::Vsknn::fit(
                     data.n_items(),
                     &data.sessions,
@@ -385,8 +404,8 @@ pub fn eval(
         pb.inc(1);
         rows.push(o);
     }
-    if let Some(h) = &d.history {
-        let hist = OrderIndex::read(h)?.histories(&data, &test);
+    if let Some(orders) = &orders {
+        let hist = orders.histories(&data, &test);
         let with = EvalSet {
             histories: &hist,
             ..set

@@ -10,7 +10,7 @@
 mod tune;
 mod vectors;
 
-pub use tune::{tune, TuneReport};
+pub use tune::{TuneReport, Tuner};
 pub use vectors::item_vectors;
 
 use crate::input::Catalog;
