@@ -14,7 +14,7 @@ use xsell::privacy::exact::SplitMix64;
 use xsell::privacy::ledger::Ledger;
 use xsell::privacy::mechanisms::Epsilon;
 use xsell::privacy::report::{build_report, DayCounts};
-use xsell_cli::serve::{router, AppState, ServeConfig, Store};
+use xsell_cli::serve::{spawn_local, ServeConfig};
 
 fn block<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
@@ -42,25 +42,14 @@ fn main() {
         .get(3)
         .cloned()
         .unwrap_or_else(|| dir.join("reports.sqlite").to_string_lossy().into_owned());
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async move {
-            let store = Store::open(&spec).await.expect("opening the store");
-            let state = AppState::new(
-                store,
-                None,
-                ServeConfig {
-                    rate_per_second: 1e9,
-                },
-            );
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send((listener.local_addr().unwrap(), state.clone()))
-                .unwrap();
-            axum::serve(listener, router(state)).await.unwrap();
-        });
-    });
-    let (addr, state) = rx.recv().unwrap();
+    let (addr, state) = spawn_local(
+        &spec,
+        None,
+        ServeConfig {
+            rate_per_second: 1e9,
+        },
+    )
+    .expect("opening the store");
     let before = block(state.store().count()).unwrap();
     let url = format!("http://{addr}/v1/reports");
     // Pre-built distinct reports, so the clients measure the server, not the noise.

@@ -12,7 +12,7 @@ use xsell::privacy::exact::SplitMix64;
 use xsell::privacy::ledger::Ledger;
 use xsell::privacy::mechanisms::Epsilon;
 use xsell::privacy::report::{build_report, DayCounts};
-use xsell_cli::serve::{router, AppState, ServeConfig, Store};
+use xsell_cli::serve::{spawn_local, ServeConfig};
 
 fn main() {
     let sizes: Vec<u64> = std::env::args()
@@ -32,23 +32,14 @@ fn main() {
         let dir = std::env::temp_dir().join(format!("xsell-survey-{}-{run}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let spec = dir.join("r.sqlite").to_string_lossy().into_owned();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async move {
-                let state = AppState::new(
-                    Store::open(&spec).await.unwrap(),
-                    None,
-                    ServeConfig {
-                        rate_per_second: 1e9,
-                    },
-                );
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send(listener.local_addr().unwrap()).unwrap();
-                axum::serve(listener, router(state)).await.unwrap();
-            });
-        });
-        let addr = rx.recv().unwrap();
+        let (addr, _) = spawn_local(
+            &spec,
+            None,
+            ServeConfig {
+                rate_per_second: 1e9,
+            },
+        )
+        .unwrap();
         // Truth: impressions uniform 0..=20 (mean 10); 8 % of clients click once;
         // 3 % add to cart; 2 % dismiss. Five count metrics share ε = 2 (0.4 each).
         let threads = 8u64;

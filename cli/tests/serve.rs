@@ -9,7 +9,7 @@ use xsell::privacy::exact::SplitMix64;
 use xsell::privacy::ledger::Ledger;
 use xsell::privacy::mechanisms::Epsilon;
 use xsell::privacy::report::{build_report, DayCounts};
-use xsell_cli::serve::{router, AppState, ServeConfig, Store};
+use xsell_cli::serve::{spawn_local, AppState, ServeConfig, Store};
 
 const DAY: &str = "2026-11-22";
 
@@ -49,20 +49,7 @@ fn backends(dir: &std::path::Path, name: &str) -> Vec<String> {
 }
 
 fn start(spec: &str, model: Option<Vec<u8>>, config: ServeConfig) -> (SocketAddr, Arc<AppState>) {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let spec = spec.to_string();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async move {
-            let store = Store::open(&spec).await.unwrap();
-            let state = AppState::new(store, model, config);
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send((listener.local_addr().unwrap(), state.clone()))
-                .unwrap();
-            axum::serve(listener, router(state)).await.unwrap();
-        });
-    });
-    rx.recv().unwrap()
+    spawn_local(spec, model, config).unwrap()
 }
 
 fn count(state: &AppState) -> u64 {

@@ -168,6 +168,36 @@ async fn get_model(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Re
         .into_response()
 }
 
+/// Starts a collector on an ephemeral port of 127.0.0.1, in a background
+/// thread with its own runtime, over the store `spec` (see [`Store::open`]);
+/// for tests, the load generator and simulations. Returns its address and
+/// state; the server lives as long as the process.
+pub fn spawn_local(
+    spec: &str,
+    model: Option<Vec<u8>>,
+    config: ServeConfig,
+) -> Result<(std::net::SocketAddr, Arc<AppState>), StoreError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spec = spec.to_string();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
+        rt.block_on(async move {
+            let store = match Store::open(&spec).await {
+                Ok(s) => s,
+                Err(e) => return tx.send(Err(e)).unwrap_or(()),
+            };
+            let state = AppState::new(store, model, config);
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("a loopback port");
+            let addr = listener.local_addr().expect("a bound address");
+            let _ = tx.send(Ok((addr, state.clone())));
+            let _ = axum::serve(listener, router(state)).await;
+        });
+    });
+    rx.recv().map_err(|e| StoreError::Task(e.to_string()))?
+}
+
 /// Binds `addr` (loopback in every use here) and serves until Ctrl-C.
 pub async fn run(addr: std::net::SocketAddr, state: Arc<AppState>) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;

@@ -4,20 +4,8 @@
 //! category and parent category (content, so cold items still get a vector).
 
 use super::Counts;
+use xsell::privacy::exact::{RandomBits, SplitMix64};
 use xsell::ItemRecord;
-
-/// SplitMix64, enough for a reproducible random start.
-struct SplitMix(u64);
-impl SplitMix {
-    fn next_f32(&mut self) -> f32 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-        (z >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-    }
-}
 
 fn orthonormalize(cols: &mut [Vec<f32>]) {
     for k in 0..cols.len() {
@@ -117,9 +105,14 @@ pub fn item_vectors(counts: &Counts, items: &[ItemRecord], dim: usize, seed: u64
         .collect();
     let m = n + n_cat;
     let d = dim.min(n.max(1));
-    let mut rng = SplitMix(seed);
+    // A reproducible random start in [-0.5, 0.5).
+    let mut rng = SplitMix64(seed);
     let mut q: Vec<Vec<f32>> = (0..d)
-        .map(|_| (0..n).map(|_| rng.next_f32()).collect())
+        .map(|_| {
+            (0..n)
+                .map(|_| (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32 - 0.5)
+                .collect()
+        })
         .collect();
     let mul_t = |q: &[Vec<f32>]| -> Vec<Vec<f32>> {
         // X^T q: m x d, stored per column of q.
