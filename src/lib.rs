@@ -11,6 +11,7 @@
 //!   ranked items, each with a [`Reason`].
 #![warn(missing_docs)]
 
+pub mod device;
 mod error;
 pub mod format;
 mod model;
@@ -19,6 +20,8 @@ pub mod privacy;
 mod quant;
 mod score;
 pub mod slate;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 mod writer;
 
 pub use error::{BuildError, Error, ModelError, ParamError};

@@ -56,8 +56,11 @@ fn load_events(path: &Path, d: &DataArgs) -> Result<Vec<xsell_cli::input::RawEve
 
 fn load_catalog(d: &DataArgs) -> Result<Option<Catalog>> {
     let Some(p) = &d.catalog else { return Ok(None) };
-    let (c, st) = read_catalog(p, d.catalog_format, policy(d))?;
+    let (mut c, st) = read_catalog(p, d.catalog_format, policy(d))?;
     report_skips(p, &st);
+    if d.demo_shop {
+        xsell_cli::input::dress_for_demo(&mut c);
+    }
     Ok(Some(c))
 }
 
@@ -534,10 +537,32 @@ pub fn recommend(path: &Path, items: &[String], n: usize) -> Result<()> {
     Ok(())
 }
 
-pub fn serve(addr: std::net::SocketAddr, db: &str, model: Option<&Path>) -> Result<()> {
+pub fn serve(
+    addr: std::net::SocketAddr,
+    db: &str,
+    model: Option<&Path>,
+    www: Option<std::path::PathBuf>,
+    dist: std::path::PathBuf,
+) -> Result<()> {
     let model = match model {
         Some(p) => Some(read_model(p)?),
         None => None,
+    };
+    let shop = match (&www, &model) {
+        (Some(www), Some(bytes)) => {
+            if !dist.join("script/xsell.js").exists() {
+                bail!(
+                    "{} has no script/xsell.js: build the widget first (bash scripts/build-web.sh)",
+                    dist.display()
+                );
+            }
+            Some(std::sync::Arc::new(xsell_cli::serve::shop::Shop::new(
+                bytes,
+                www.clone(),
+                dist,
+            )?))
+        }
+        _ => None,
     };
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
@@ -545,7 +570,7 @@ pub fn serve(addr: std::net::SocketAddr, db: &str, model: Option<&Path>) -> Resu
             .await
             .with_context(|| format!("opening the report store {db}"))?;
         let state = xsell_cli::serve::AppState::new(store, model, Default::default());
-        xsell_cli::serve::run(addr, state).await?;
+        xsell_cli::serve::run(addr, state, shop).await?;
         Ok(())
     })
 }

@@ -47,6 +47,10 @@ pub struct DataArgs {
     /// Skip tuning and use default parameters.
     #[arg(long)]
     no_tune: bool,
+    /// Fill missing catalogue URLs, images and prices for the demo shop
+    /// (`/p/ID`, `/img/ID.svg`, a synthetic price derived from the id).
+    #[arg(long)]
+    demo_shop: bool,
 }
 
 #[derive(Subcommand)]
@@ -104,6 +108,12 @@ enum Command {
         /// Model file to serve at /model.xsm.
         #[arg(long)]
         model: Option<PathBuf>,
+        /// Also serve the demo shop from this folder (needs --model).
+        #[arg(long, requires = "model")]
+        www: Option<PathBuf>,
+        /// Built widget (scripts/build-web.sh output) served with the shop.
+        #[arg(long, default_value = "dist")]
+        dist: PathBuf,
     },
     /// Recommend for a list of item ids (in session order), with reasons.
     Recommend {
@@ -142,7 +152,13 @@ fn main() -> anyhow::Result<()> {
             &data,
         ),
         Command::Inspect { model } => commands::inspect(&model),
-        Command::Serve { addr, db, model } => commands::serve(addr, &db, model.as_deref()),
+        Command::Serve {
+            addr,
+            db,
+            model,
+            www,
+            dist,
+        } => commands::serve(addr, &db, model.as_deref(), www, dist),
         Command::Recommend { model, items, n } => commands::recommend(&model, &items, n),
     }
 }

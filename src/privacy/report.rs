@@ -271,7 +271,8 @@ impl Report {
 
 /// One placement's true aggregates for one day, as the device counted them.
 /// Never sent: only [`build_report`]'s noised output leaves the device.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct DayCounts {
     /// Cards seen.
     pub impressions: u64,

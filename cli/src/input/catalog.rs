@@ -42,6 +42,28 @@ impl Catalog {
     }
 }
 
+/// Fills what the demo shop needs and a real catalogue has: the product
+/// page `/p/ID`, the generated image `/img/ID.svg`, and (only where the
+/// catalogue has none, as Instacart's has none) a synthetic price between
+/// $0.99 and $14.99 derived from the id, so prices are stable across runs.
+/// The prices are made up; nothing is evaluated on them.
+pub fn dress_for_demo(catalog: &mut Catalog) {
+    for it in &mut catalog.items {
+        if it.url.is_empty() {
+            it.url = format!("/p/{}", it.id);
+        }
+        if it.image.is_empty() {
+            it.image = format!("/img/{}.svg", it.id);
+        }
+        if it.price_cents.is_none() {
+            let h = it.id.bytes().fold(0x811c_9dc5u32, |h, b| {
+                (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+            });
+            it.price_cents = Some(99 + (h % 15) * 100);
+        }
+    }
+}
+
 /// Catalogue formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum CatalogFormat {

@@ -10,6 +10,7 @@
 //! - `GET /v1/stats?day=YYYY-MM-DD[&placement=name]`: [`stats::Stats`].
 //! - `GET /model.xsm`: the model, `ETag` from its CRC, `immutable`.
 
+pub mod shop;
 pub mod stats;
 pub mod store;
 
@@ -199,13 +200,25 @@ pub fn spawn_local(
 }
 
 /// Binds `addr` (loopback in every use here) and serves until Ctrl-C.
-pub async fn run(addr: std::net::SocketAddr, state: Arc<AppState>) -> std::io::Result<()> {
+pub async fn run(
+    addr: std::net::SocketAddr,
+    state: Arc<AppState>,
+    shop: Option<Arc<shop::Shop>>,
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    eprintln!(
-        "xsell collector listening on http://{}",
-        listener.local_addr()?
-    );
-    axum::serve(listener, router(state))
+    let with_shop = shop.is_some();
+    let app = match shop {
+        Some(s) => router(state).merge(shop::routes(s)),
+        None => router(state),
+    }
+    .layer(tower_http::compression::CompressionLayer::new());
+    let url = format!("http://{}", listener.local_addr()?);
+    if with_shop {
+        eprintln!("xsell demo shop on {url}/  (dashboard {url}/dashboard, benchmark {url}/bench)");
+    } else {
+        eprintln!("xsell collector listening on {url}");
+    }
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -1,0 +1,27 @@
+// The <script> tag build: everything in one file, one global (`xsell`).
+//   <script src="/xsell/xsell.js" data-model="/model.xsm"
+//           data-endpoint="/v1/reports" async></script>
+// Optional: data-consent="false", data-epsilon="1", data-auto-track="false",
+// data-currency="€". xsell_bg.wasm is loaded from beside this file.
+import { start, Engine } from './index.js';
+
+const script = document.currentScript;
+const ns = (window.xsell = window.xsell || {});
+ns.Engine = Engine;
+try {
+  const d = (script && script.dataset) || {};
+  if (!d.model) throw new Error('xsell: the script tag needs data-model, e.g. data-model="/model.xsm"');
+  const abs = (u) => new URL(u, location.href).href;
+  ns.ready = start({
+    model: abs(d.model),
+    wasm: new URL('xsell_bg.wasm', script.src).href,
+    endpoint: d.endpoint ? abs(d.endpoint) : undefined,
+    consent: d.consent === undefined ? undefined : d.consent !== 'false',
+    epsilon: d.epsilon === undefined ? undefined : Number(d.epsilon),
+    currencySymbol: d.currency,
+    autoTrack: d.autoTrack !== 'false',
+  });
+  ns.ready.catch(() => {}); // start() has logged it
+} catch (e) {
+  console.warn(String((e && e.message) || e));
+}

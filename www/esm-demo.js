@@ -1,0 +1,6 @@
+// The widget loaded from the npm package's ES module build, as an app
+// without a bundler would: `import { start } from 'xsell'`.
+import { start } from '/npm/index.js';
+
+const tag = document.getElementById('xsell-esm');
+window.xsell = { ready: start({ model: tag.dataset.model, endpoint: tag.dataset.endpoint }) };
