@@ -152,7 +152,7 @@ impl ScoringParams {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))] // native unit tests (proptest)
 mod tests {
     use super::*;
 

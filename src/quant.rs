@@ -79,7 +79,7 @@ pub fn read_varint(buf: &[u8], pos: &mut usize) -> Option<u32> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))] // native unit tests (proptest)
 mod tests {
     use super::*;
     use proptest::prelude::*;

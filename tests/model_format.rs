@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))] // native tests (proptest); the browser layers are web_*.rs
 #![allow(clippy::field_reassign_with_default)]
 //! The model file contract: round trips, and every kind of damage rejected
 //! with the error that names it.

@@ -1,4 +1,5 @@
 //! Scoring behaviour a shop relies on.
+#![cfg(not(target_arch = "wasm32"))] // native tests (proptest); the browser layers are web_*.rs
 
 mod common;
 

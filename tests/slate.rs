@@ -1,4 +1,5 @@
 //! The slate pipeline: every rule has a test that fails without it.
+#![cfg(not(target_arch = "wasm32"))] // native tests (proptest); the browser layers are web_*.rs
 #![allow(clippy::field_reassign_with_default)]
 
 use xsell::slate::dpp::DppParams;

@@ -90,7 +90,7 @@ pub fn ratio(num: &Estimate, den: &Estimate) -> Estimate {
     Estimate::new(r, se, num.n.min(den.n))
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))] // native unit tests (proptest)
 mod tests {
     use super::super::exact::SplitMix64;
     use super::super::mechanisms;

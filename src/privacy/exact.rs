@@ -91,7 +91,7 @@ pub fn bernoulli_logistic(rng: &mut impl RandomBits, num: u64, den: u64) -> bool
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))] // native unit tests (proptest)
 mod tests {
     use super::*;
 

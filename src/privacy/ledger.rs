@@ -98,7 +98,7 @@ impl Ledger {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))] // native unit tests (proptest)
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -67,7 +67,7 @@ pub fn oue(rng: &mut impl RandomBits, value: usize, k: usize, eps: Epsilon) -> V
         .collect()
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))] // native unit tests (proptest)
 mod tests {
     use super::super::exact::SplitMix64;
     use super::*;

@@ -354,7 +354,7 @@ pub fn build_report(
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))] // native unit tests (proptest)
 mod tests {
     use super::super::exact::SplitMix64;
     use super::*;

@@ -237,7 +237,7 @@ pub fn relevance_order(relevance: &[f32], n: usize) -> Vec<usize> {
     idx
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))] // native unit tests (proptest)
 mod tests {
     use super::*;
     use proptest::prelude::*;

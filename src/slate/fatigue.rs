@@ -415,7 +415,7 @@ impl FatigueState {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))] // native unit tests (proptest)
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -24,8 +24,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, ShadowRoot};
 
-use super::engine::{Card, Inner, SlateRequest};
-use super::util::js_error;
+use super::engine::{Card, Inner, SlateRequest, SLATE_FIELDS};
+use super::util::{js_error, parse_options};
 
 const STYLE: &str = include_str!("carousel.css");
 
@@ -83,9 +83,11 @@ struct View {
     status: Element,
     pause: Option<Element>,
     seen: Vec<String>,
-    hovered: bool,
-    focused: bool,
-    paused: bool,
+    // Cells: focus and hover events fire synchronously inside other
+    // handlers (moving focus), which hold a shared borrow of the view.
+    hovered: Cell<bool>,
+    focused: Cell<bool>,
+    paused: Cell<bool>,
 }
 
 /// A mounted carousel. `unmount()` empties its shadow root and removes
@@ -414,10 +416,10 @@ fn on_click(view: &Rc<RefCell<View>>, e: &web_sys::Event) {
             scroll_page(&v.track, if action == "prev" { -1.0 } else { 1.0 });
         }
         ("pause", _) => {
-            let mut v = view.borrow_mut();
-            v.paused = !v.paused;
+            let v = view.borrow();
+            v.paused.set(!v.paused.get());
             if let Some(b) = &v.pause {
-                let (label, t) = if v.paused {
+                let (label, t) = if v.paused.get() {
                     ("Start automatic rotation", "Play")
                 } else {
                     ("Stop automatic rotation", "Pause")
@@ -503,11 +505,12 @@ pub(crate) fn mount(
     host: HtmlElement,
     options: JsValue,
 ) -> Result<Carousel, JsValue> {
-    let o: MountOptions = if options.is_undefined() || options.is_null() {
-        MountOptions::default()
-    } else {
-        serde_wasm_bindgen::from_value(options).map_err(|e| js_error(format!("mount: {e}")))?
-    };
+    let known: Vec<&str> = SLATE_FIELDS
+        .iter()
+        .copied()
+        .chain(["heading", "autoplay"])
+        .collect();
+    let o: MountOptions = parse_options(options, &known, "mount")?;
     let req = SlateRequest {
         placement: o.placement.clone(),
         page: o.page.clone(),
@@ -631,9 +634,9 @@ pub(crate) fn mount(
         status,
         pause,
         seen: Vec::new(),
-        hovered: false,
-        focused: false,
-        paused: false,
+        hovered: Cell::new(false),
+        focused: Cell::new(false),
+        paused: Cell::new(false),
     }));
     let on = |ty: &'static str, f: fn(&Rc<RefCell<View>>, &web_sys::Event)| {
         let view = view.clone();
@@ -643,16 +646,16 @@ pub(crate) fn mount(
     handle.listeners.push(on("keydown", on_key));
     handle
         .listeners
-        .push(on("mouseenter", |v, _| v.borrow_mut().hovered = true));
+        .push(on("mouseenter", |v, _| v.borrow().hovered.set(true)));
     handle
         .listeners
-        .push(on("mouseleave", |v, _| v.borrow_mut().hovered = false));
+        .push(on("mouseleave", |v, _| v.borrow().hovered.set(false)));
     handle
         .listeners
-        .push(on("focusin", |v, _| v.borrow_mut().focused = true));
+        .push(on("focusin", |v, _| v.borrow().focused.set(true)));
     handle
         .listeners
-        .push(on("focusout", |v, _| v.borrow_mut().focused = false));
+        .push(on("focusout", |v, _| v.borrow().focused.set(false)));
 
     // Impressions: cards at least half visible, each counted once.
     let observer_slot: Rc<RefCell<Option<web_sys::IntersectionObserver>>> = Rc::default();
@@ -680,7 +683,7 @@ pub(crate) fn mount(
         let view = view.clone();
         handle._timer = Some(gloo_timers::callback::Interval::new(5_000, move || {
             let v = view.borrow();
-            if !(v.paused || v.hovered || v.focused) {
+            if !(v.paused.get() || v.hovered.get() || v.focused.get()) {
                 let t = &v.track;
                 let end = t.scroll_left() + t.client_width() >= t.scroll_width() - 1;
                 if end {

@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 
 use super::report::Reporter;
 use super::storage::Store;
-use super::util::{describe, js_error, now_ms, perf_now, today, warn};
+use super::util::{describe, js_error, now_ms, parse_options, perf_now, today, warn};
 use crate::device::{code_kind, DeviceState};
 use crate::privacy::report::DayCounts;
 use crate::slate::fatigue::{FatigueState, LoadOutcome};
@@ -54,6 +54,9 @@ pub struct SlateRequest {
     /// Time spent on this page so far, ms.
     pub dwell_ms: Option<u64>,
 }
+
+/// The fields of [`SlateRequest`], as JavaScript names them.
+pub const SLATE_FIELDS: &[&str] = &["placement", "page", "item", "slots", "dwellMs"];
 
 /// One card, as JavaScript sees it.
 #[derive(Debug, Clone, Serialize)]
@@ -365,12 +368,18 @@ impl Engine {
     /// Throws an `Error` saying what is wrong for a corrupt or foreign file.
     #[wasm_bindgen(constructor)]
     pub fn new(bytes: Box<[u8]>, options: JsValue) -> Result<Engine, JsValue> {
-        let options: Options = if options.is_undefined() || options.is_null() {
-            Options::default()
-        } else {
-            serde_wasm_bindgen::from_value(options)
-                .map_err(|e| js_error(format!("options: {e}")))?
-        };
+        let options: Options = parse_options(
+            options,
+            &[
+                "storagePrefix",
+                "endpoint",
+                "consent",
+                "epsilon",
+                "currencySymbol",
+                "sameOriginImages",
+            ],
+            "options",
+        )?;
         let budget = options.epsilon.unwrap_or(2.0);
         if !(budget > 0.0 && budget <= 2.0) {
             return Err(js_error(format!(
@@ -540,12 +549,7 @@ impl Engine {
     /// url, image, price, priceText, reason, category}]}`. `items` is empty
     /// when the placement should not show (see `reason`).
     pub fn recommend(&self, request: JsValue) -> Result<JsValue, JsValue> {
-        let req: SlateRequest = if request.is_undefined() || request.is_null() {
-            SlateRequest::default()
-        } else {
-            serde_wasm_bindgen::from_value(request)
-                .map_err(|e| js_error(format!("recommend: {e}")))?
-        };
+        let req: SlateRequest = parse_options(request, SLATE_FIELDS, "recommend")?;
         let out = self.inner.borrow_mut().recommend(&req).map_err(js_error)?;
         out.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
             .map_err(|e| js_error(e.to_string()))

@@ -3,6 +3,7 @@
 use std::cell::Cell;
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// A JavaScript `Error` with `message`.
 pub fn js_error(message: impl AsRef<str>) -> JsValue {
@@ -61,4 +62,30 @@ pub fn error_name(v: &JsValue) -> String {
         .ok()
         .and_then(|n| n.as_string())
         .unwrap_or_default()
+}
+
+/// Deserializes an options object, refusing names it does not know (a
+/// typo like `endPoint` must not be silently ignored). `undefined` and
+/// `null` give the defaults.
+pub fn parse_options<T: serde::de::DeserializeOwned + Default>(
+    v: JsValue,
+    known: &[&str],
+    what: &str,
+) -> Result<T, JsValue> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(T::default());
+    }
+    if !v.is_object() {
+        return Err(js_error(format!("{what} must be an object")));
+    }
+    for key in js_sys::Object::keys(v.unchecked_ref::<js_sys::Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !known.contains(&key.as_str()) {
+            return Err(js_error(format!(
+                "{what}: unknown field `{key}`; expected one of {}",
+                known.join(", ")
+            )));
+        }
+    }
+    serde_wasm_bindgen::from_value(v).map_err(|e| js_error(format!("{what}: {e}")))
 }

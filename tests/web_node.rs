@@ -1,0 +1,177 @@
+//! The wasm boundary, in Node (`wasm-pack test --node -- --test web_node`):
+//! model bytes in, recommendations out; every failure is a real `Error`
+//! with a message that says what to do.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use js_sys::{Array, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+use xsell::web::Engine;
+
+fn model() -> Box<[u8]> {
+    common::grocery().build().unwrap().into_boxed_slice()
+}
+
+fn obj(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap()
+}
+
+fn get(v: &JsValue, k: &str) -> JsValue {
+    Reflect::get(v, &k.into()).unwrap()
+}
+
+fn message(err: JsValue) -> String {
+    assert!(
+        err.is_instance_of::<js_sys::Error>(),
+        "not an Error: {err:?}"
+    );
+    String::from(err.unchecked_into::<js_sys::Error>().message())
+}
+
+#[wasm_bindgen_test]
+fn model_bytes_in_recommendations_out() {
+    let e = Engine::new(model(), JsValue::UNDEFINED).unwrap();
+    assert_eq!(get(&e.model_info(), "items").as_f64(), Some(6.0));
+    e.track("add_to_cart", obj(r#"{"items":[{"item_id":"b"}]}"#))
+        .unwrap();
+    let out = e
+        .recommend(obj(r#"{"placement":"cart","slots":3}"#))
+        .unwrap();
+    assert_eq!(get(&out, "reason").as_string().as_deref(), Some("show"));
+    let items: Array = get(&out, "items").unchecked_into();
+    assert!(items.length() >= 2);
+    let ids: Vec<String> = items
+        .iter()
+        .map(|c| get(&c, "id").as_string().unwrap())
+        .collect();
+    // Strawberries are bananas' strongest link; at the cart, same-aisle
+    // items are demoted as substitutes, so milk may come first.
+    assert!(
+        ids.contains(&"s".to_string()) && ids.contains(&"m".to_string()),
+        "{ids:?}"
+    );
+    assert!(!ids.contains(&"b".to_string()), "never the cart's own item");
+    assert!(!ids.contains(&"y".to_string()), "never out of stock");
+    let first = items
+        .iter()
+        .find(|c| get(c, "id").as_string().unwrap() == "s")
+        .unwrap();
+    assert_eq!(
+        get(&first, "reason").as_string().unwrap(),
+        "Often bought with Bananas"
+    );
+    assert_eq!(get(&first, "priceText").as_string().unwrap(), "$1.99");
+    assert_eq!(
+        get(&first, "url").as_string().unwrap(),
+        "https://shop.example/p/s"
+    );
+    assert_eq!(e.cart(), vec!["b".to_string()]);
+}
+
+#[wasm_bindgen_test]
+fn numeric_ga4_ids_and_removal_follow_the_cart() {
+    let e = Engine::new(model(), JsValue::UNDEFINED).unwrap();
+    e.track(
+        "add_to_cart",
+        obj(r#"{"items":[{"item_id":"b"},{"item_id":"m"}]}"#),
+    )
+    .unwrap();
+    e.track("remove_from_cart", obj(r#"{"item_id":"b"}"#))
+        .unwrap();
+    assert_eq!(e.cart(), vec!["m".to_string()]);
+    e.track("add_to_cart", obj(r#"{"items":[{"item_id":42}]}"#))
+        .unwrap();
+    assert_eq!(e.cart(), vec!["m".to_string(), "42".to_string()]);
+    e.track(
+        "purchase",
+        obj(r#"{"value":12.5,"items":[{"item_id":"m"}]}"#),
+    )
+    .unwrap();
+    assert!(e.cart().is_empty(), "a purchase empties the cart");
+}
+
+#[wasm_bindgen_test]
+fn a_corrupt_model_is_an_error_that_says_what_to_do() {
+    let mut bytes = model().into_vec();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    let msg = message(
+        Engine::new(bytes.into_boxed_slice(), JsValue::UNDEFINED)
+            .err()
+            .unwrap(),
+    );
+    assert!(
+        msg.starts_with("xsell: the model file is not usable"),
+        "{msg}"
+    );
+    assert!(msg.contains("xsell train"), "{msg}");
+    let msg = message(
+        Engine::new(Box::new([1, 2, 3]), JsValue::UNDEFINED)
+            .err()
+            .unwrap(),
+    );
+    assert!(msg.contains("not usable"), "{msg}");
+}
+
+#[wasm_bindgen_test]
+fn bad_calls_are_errors() {
+    let e = Engine::new(model(), JsValue::UNDEFINED).unwrap();
+    let msg = message(
+        e.track("add_to_basket", obj(r#"{"item_id":"b"}"#))
+            .err()
+            .unwrap(),
+    );
+    assert!(
+        msg.contains("unknown event \"add_to_basket\"") && msg.contains("add_to_cart"),
+        "{msg}"
+    );
+    let msg = message(
+        e.track("view_item", obj(r#"{"items":[{"sku":"b"}]}"#))
+            .err()
+            .unwrap(),
+    );
+    assert!(msg.contains("items[0].item_id"), "{msg}");
+    let msg = message(e.track("view_item", JsValue::UNDEFINED).err().unwrap());
+    assert!(msg.contains("needs params"), "{msg}");
+    let msg = message(e.recommend(obj(r#"{"slots":0}"#)).err().unwrap());
+    assert!(msg.contains("1 to 24"), "{msg}");
+    let msg = message(
+        e.recommend(obj(r#"{"placement":"Cart Page"}"#))
+            .err()
+            .unwrap(),
+    );
+    assert!(msg.contains("placement"), "{msg}");
+    let msg = message(e.recommend(obj(r#"{"page":"basket"}"#)).err().unwrap());
+    assert!(msg.contains("product, cart, checkout, home"), "{msg}");
+    let msg = message(e.recommend(obj(r#"{"slot":3}"#)).err().unwrap());
+    assert!(
+        msg.contains("unknown field `slot`") && msg.contains("slots"),
+        "{msg}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn bad_options_are_errors() {
+    let msg = message(Engine::new(model(), obj(r#"{"epsilon":5}"#)).err().unwrap());
+    assert!(msg.contains("(0, 2]"), "{msg}");
+    let msg = message(
+        Engine::new(model(), obj(r#"{"endPoint":"/x"}"#))
+            .err()
+            .unwrap(),
+    );
+    assert!(msg.contains("unknown field `endPoint`"), "{msg}");
+}
+
+#[wasm_bindgen_test]
+fn without_a_page_nothing_is_reported() {
+    let e = Engine::new(
+        model(),
+        obj(r#"{"endpoint":"http://127.0.0.1:1/v1/reports"}"#),
+    )
+    .unwrap();
+    e.track("add_to_cart", obj(r#"{"item_id":"b"}"#)).unwrap();
+    e.record_impressions("cart", vec!["s".into()]);
+    assert_eq!(e.flush(), 0, "no sendBeacon outside a browser");
+}
