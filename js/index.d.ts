@@ -69,6 +69,9 @@ export interface SlateRequest {
   dwellMs?: number;
 }
 
+/** Instantiates the wasm module once: from a URL, or from its bytes (Node, workers). */
+export function initWasm(wasm?: string | URL | BufferSource | WebAssembly.Module): Promise<unknown>;
+
 /** Instantiates the wasm module (once) and loads the model. */
 export function load(options: LoadOptions): Promise<Engine>;
 

@@ -7,6 +7,14 @@ import { autoTrack } from './autotrack.js';
 export { Engine, liveListeners, defineElement, autoTrack };
 
 /**
+ * Instantiates the wasm module once. `wasm` is where xsell_bg.wasm is (URL)
+ * or its bytes (Node, workers); by default it is found beside this module.
+ */
+export function initWasm(wasm) {
+  return ready(wasm);
+}
+
+/**
  * Instantiates the wasm module (once) and downloads and verifies the model.
  * Rejects with an Error that says what went wrong.
  */

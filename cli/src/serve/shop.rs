@@ -413,6 +413,7 @@ pub fn routes(shop: Arc<Shop>) -> Router {
         .route("/api/items", get(items))
         .route("/img/{file}", get(image))
         .route("/corrupt.xsm", get(corrupt))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .nest_service("/static", files(shop.www.clone()))
         .nest_service("/xsell", files(shop.dist.join("script")))
         .nest_service("/npm", files(shop.dist.join("esm")))

@@ -1,0 +1,273 @@
+// End-to-end tests of the demo shop in real headless Chromium
+// (playwright-core, the machine's /usr/bin/chromium). Starts `xsell serve`
+// with the demo shop on a loopback port; run through scripts/e2e.sh, which
+// builds the widget and a model first.
+//   XSELL_BIN    the xsell binary (default target/release/xsell)
+//   XSELL_MODEL  the model file (default target/e2e/model.xsm)
+//   XSELL_OUT    where the screenshot goes (default out/e2e)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import http from 'node:http';
+import { chromium } from 'playwright-core';
+
+const BIN = process.env.XSELL_BIN ?? 'target/release/xsell';
+const MODEL = process.env.XSELL_MODEL ?? 'target/e2e/model.xsm';
+const OUT = process.env.XSELL_OUT ?? 'out/e2e';
+export const CHROME_ARGS = [
+  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+];
+
+let server;
+let base;
+let browser;
+let proxy;
+// Every request body that leaves the browser, as the network sees it: the
+// browser talks to the shop through this recording proxy, so beacons sent
+// while a page unloads are captured too.
+let wire = [];
+
+function startProxy() {
+  return new Promise((resolve) => {
+    const p = http.createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        wire.push({ method: req.method, url: req.url, body: body.toString('utf8') });
+        const up = http.request(req.url, { method: req.method, headers: req.headers }, (r) => {
+          res.writeHead(r.statusCode, r.headers);
+          r.pipe(res);
+        });
+        up.on('error', () => res.destroy());
+        up.end(body);
+      });
+    });
+    p.listen(0, '127.0.0.1', () => resolve(p));
+  });
+}
+
+before(async () => {
+  const db = join(mkdtempSync(join(tmpdir(), 'xsell-e2e-')), 'reports.sqlite');
+  server = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--db', db, '--model', MODEL, '--www', 'www', '--dist', 'dist'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  base = await new Promise((resolve, reject) => {
+    let err = '';
+    server.stderr.on('data', (d) => {
+      err += d;
+      const m = /demo shop on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+      if (m) resolve(m[1]);
+    });
+    server.on('exit', (code) => reject(new Error(`xsell serve exited (${code}): ${err}`)));
+  });
+  proxy = await startProxy();
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [...CHROME_ARGS, `--proxy-server=http://127.0.0.1:${proxy.address().port}`, '--proxy-bypass-list=<-loopback>'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  proxy?.close();
+  server?.kill();
+});
+
+/** A fresh browser profile (own localStorage) with console and CSP capture. */
+async function open(init) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  if (init) await context.addInitScript(init);
+  await context.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective));
+  });
+  const page = await context.newPage();
+  const log = [];
+  page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+  wire = [];
+  const beacons = {
+    get length() {
+      return wire.filter((w) => w.url.endsWith('/v1/reports')).length;
+    },
+    bodies: () => wire.filter((w) => w.url.endsWith('/v1/reports')).map((w) => w.body),
+  };
+  return { context, page, log, beacons };
+}
+
+const cards = (page) =>
+  page.evaluate(() => {
+    const w = document.querySelector('xsell-recommendations');
+    const r = w?.shadowRoot;
+    return r ? [...r.querySelectorAll('li[data-id]')].map((li) => li.dataset.id) : [];
+  });
+
+async function waitCards(page, min = 1) {
+  await page.waitForFunction(
+    (n) => (document.querySelector('xsell-recommendations')?.shadowRoot?.querySelectorAll('li[data-id]').length ?? 0) >= n,
+    min,
+    { timeout: 15000 },
+  );
+  return cards(page);
+}
+
+const BANANA = '24852';
+
+test('script tag: product page shows reasoned cards under a strict CSP, with a screenshot', async () => {
+  const { context, page, log } = await open();
+  const resp = await page.goto(`${base}/p/${BANANA}`);
+  const csp = resp.headers()['content-security-policy'];
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.doesNotMatch(csp, /'unsafe-inline'|'unsafe-eval'/);
+  const ids = await waitCards(page, 4);
+  assert.ok(!ids.includes(BANANA), 'the viewed product is not recommended');
+  const reasons = await page.evaluate(() =>
+    [...document.querySelector('xsell-recommendations').shadowRoot.querySelectorAll('.reason')].map((e) => e.textContent));
+  assert.ok(reasons.every((r) => r.length > 0));
+  assert.ok(reasons.some((r) => r.includes('Banana')), reasons.join(' | '));
+  await page.waitForFunction(() =>
+    [...document.querySelector('xsell-recommendations').shadowRoot.querySelectorAll('img')].slice(0, 3).every((i) => i.complete && i.naturalWidth > 0));
+  assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no CSP violation');
+  assert.deepEqual(await page.evaluate(() => Object.keys(window).filter((k) => k.startsWith('xsell'))), ['xsell'], 'one global');
+  assert.deepEqual(log.filter((l) => l.startsWith('error') || l.startsWith('pageerror')), []);
+  mkdirSync(OUT, { recursive: true });
+  await page.locator('xsell-recommendations').screenshot({ path: join(OUT, 'carousel.png') });
+  await context.close();
+});
+
+test('view -> recommendation -> click -> add to cart -> Not interested survives a reload', async () => {
+  const { context, page } = await open();
+  await page.goto(`${base}/p/${BANANA}`);
+  const ids = await waitCards(page, 4);
+  // Click the first card's link: a select_item, then the product page.
+  const first = ids[0];
+  await page.locator(`xsell-recommendations li[data-id="${first}"] a`).click();
+  await page.waitForURL(`${base}/p/${first}`);
+  await waitCards(page, 2);
+  // Add a recommended item to the cart from the carousel.
+  const next = (await cards(page))[0];
+  await page.locator(`xsell-recommendations li[data-id="${next}"] button[data-act=add]`).click();
+  await page.waitForFunction(() => document.getElementById('cart-count').textContent === '1');
+  // The cart page recommends around the cart, never the cart's item.
+  await page.goto(`${base}/cart`);
+  await page.waitForFunction(() => document.querySelectorAll('#cart-items li').length === 1);
+  const cartRecs = await waitCards(page, 3);
+  assert.ok(!cartRecs.includes(next), 'an item in the cart is not recommended');
+  const gone = cartRecs[0];
+  await page.locator(`xsell-recommendations li[data-id="${gone}"] button[data-act=dismiss]`).click();
+  assert.ok(!(await cards(page)).includes(gone), 'removed at once');
+  await page.reload();
+  const again = await waitCards(page, 2);
+  assert.ok(!again.includes(gone), `${gone} came back after a reload`);
+  await context.close();
+});
+
+test('keyboard: Tab reaches the carousel, arrows move between cards', async () => {
+  const { context, page } = await open();
+  await page.goto(`${base}/p/${BANANA}`);
+  const ids = await waitCards(page, 3);
+  await page.locator(`xsell-recommendations li[data-id="${ids[0]}"]`).focus();
+  await page.keyboard.press('ArrowRight');
+  const focused = await page.evaluate(() => document.querySelector('xsell-recommendations').shadowRoot.activeElement?.dataset.id);
+  assert.equal(focused, ids[1]);
+  await page.keyboard.press('End');
+  const last = await page.evaluate(() => document.querySelector('xsell-recommendations').shadowRoot.activeElement?.dataset.id);
+  assert.equal(last, ids[ids.length - 1]);
+  // Tab goes into the focused card: its link first.
+  await page.keyboard.press('Tab');
+  const inside = await page.evaluate(() => {
+    const a = document.querySelector('xsell-recommendations').shadowRoot.activeElement;
+    return [a?.tagName, a?.closest('li')?.dataset.id];
+  });
+  assert.deepEqual(inside, ['A', ids[ids.length - 1]]);
+  // Delete on a card is "Not interested".
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Delete');
+  assert.ok(!(await cards(page)).includes(ids[ids.length - 1]));
+  await context.close();
+});
+
+test('npm ES module page renders the same widget', async () => {
+  const { context, page, log } = await open();
+  await page.goto(`${base}/p/${BANANA}?esm=1`);
+  const ids = await waitCards(page, 4);
+  assert.ok(ids.length >= 4);
+  assert.deepEqual(await page.evaluate(() => window.__csp), []);
+  assert.deepEqual(log.filter((l) => l.startsWith('error') || l.startsWith('pageerror')), []);
+  await context.close();
+});
+
+for (const [name, query, init] of [
+  ['a missing model', '?model=missing', null],
+  ['a corrupt model', '?model=corrupt', null],
+  ['no WebAssembly', '', () => { delete window.WebAssembly; }],
+]) {
+  test(`${name}: nothing rendered, one line logged, the page still works`, async () => {
+    const { context, page, log } = await open(init);
+    await page.goto(`${base}/p/${BANANA}${query}`);
+    await page.waitForFunction(() => Boolean(window.xsell?.ready));
+    await page.evaluate(() => window.xsell.ready.then(() => 0, () => 0));
+    await page.waitForTimeout(200);
+    const warnings = log.filter((l) => l.includes('xsell:'));
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.equal(await page.evaluate(() => document.querySelector('xsell-recommendations').shadowRoot?.childElementCount ?? 0), 0);
+    assert.ok(!log.some((l) => l.startsWith('pageerror')), log.join('\n'));
+    await page.locator('main button[data-add]').click();
+    await page.waitForFunction(() => document.getElementById('cart-count').textContent === '1');
+    await context.close();
+  });
+}
+
+/** Shows a carousel, then hides the page (pagehide): the report goes out. */
+async function visitAndLeave(page) {
+  await page.goto(`${base}/p/${BANANA}`);
+  await waitCards(page, 4);
+  // Impressions count only cards actually seen (IntersectionObserver).
+  await page.locator('xsell-recommendations').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() =>
+    (JSON.parse(localStorage.getItem('xsell:device') ?? '{}').counts ?? []).some((c) => c.counts.impressions > 0));
+  await page.goto(`${base}/search?q=milk`);
+  await page.waitForTimeout(500);
+}
+
+test('privacy: the bytes sent are a noised report with no identifier, URL or item id', async () => {
+  const { context, page, beacons } = await open();
+  await visitAndLeave(page);
+  assert.equal(beacons.length, 1, 'one report per placement-day');
+  const body = beacons.bodies()[0];
+  const report = JSON.parse(body);
+  assert.deepEqual(Object.keys(report).sort(), ['day', 'placement', 'v', 'values']);
+  assert.equal(report.v, 1);
+  assert.match(report.day, /^\d{4}-\d{2}-\d{2}$/);
+  assert.equal(report.placement, 'product');
+  assert.doesNotMatch(body, new RegExp(`${BANANA}|http|127\\.0\\.0\\.1|/p/|T\\d\\d:`), body);
+  for (const v of report.values) assert.ok(v.eps > 0 && v.eps <= 2000, JSON.stringify(v));
+  const total = report.values.reduce((s, v) => s + v.eps, 0);
+  assert.ok(total <= 2000, `ε per report ${total / 1000} exceeds the daily budget`);
+  // The collector stored it and answers today's stats.
+  const stats = await (await fetch(`${base}/v1/stats?day=${report.day}&placement=product`)).json();
+  assert.ok(stats.reports >= 1, JSON.stringify(stats));
+  // A second visit the same day sends nothing more for this placement.
+  await visitAndLeave(page);
+  assert.equal(beacons.length, 1);
+  await context.close();
+});
+
+for (const [name, init] of [
+  ['Global Privacy Control', () => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true })],
+  ['Do Not Track', () => Object.defineProperty(Navigator.prototype, 'doNotTrack', { get: () => '1' })],
+  ['consent switched off', () => localStorage.setItem('xsell:consent', '0')],
+]) {
+  test(`privacy: ${name} stops all reporting`, async () => {
+    const { context, page, beacons } = await open(init);
+    await visitAndLeave(page);
+    assert.equal(beacons.length, 0, beacons.bodies().join('\n'));
+    assert.ok(wire.length > 5, 'the proxy saw the page load');
+    await context.close();
+  });
+}
