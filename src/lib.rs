@@ -18,14 +18,16 @@ mod model;
 mod params;
 pub mod privacy;
 mod quant;
+pub mod safe_url;
 mod score;
 pub mod slate;
+pub mod synth;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 mod writer;
 
 pub use error::{BuildError, Error, ModelError, ParamError};
-pub use model::{checksum, Link, Links, Model};
+pub use model::{checksum, Link, Links, Model, ModelLoader};
 pub use params::{ScoringParams, ValidParams};
 pub use score::{
     rank_order, Event, EventKind, PageType, Reason, Recommendation, Recommender, Request,

@@ -17,6 +17,14 @@ pub fn checksum(bytes: &[u8]) -> u32 {
     h.finalize()
 }
 
+fn verify_checksum(bytes: &[u8], computed: u32) -> Result<(), ModelError> {
+    let stored = u32_at(bytes, CRC_RANGE.start);
+    if stored != computed {
+        return Err(ModelError::ChecksumMismatch { stored, computed });
+    }
+    Ok(())
+}
+
 #[inline]
 fn u16_at(b: &[u8], at: usize) -> u16 {
     u16::from_le_bytes([b[at], b[at + 1]])
@@ -131,7 +139,8 @@ impl<'a> SectionTable<'a> {
     }
 }
 
-fn read_header(bytes: &[u8]) -> Result<SectionTable<'_>, ModelError> {
+/// Magic, version and declared length.
+fn read_header_prefix(bytes: &[u8]) -> Result<(), ModelError> {
     need("header", bytes, HEADER_LEN)?;
     if bytes[..8] != MAGIC {
         return Err(ModelError::BadMagic);
@@ -157,10 +166,13 @@ fn read_header(bytes: &[u8]) -> Result<SectionTable<'_>, ModelError> {
             actual: bytes.len() as u64,
         });
     }
-    let stored = u32_at(bytes, CRC_RANGE.start);
-    let computed = checksum(bytes);
-    if stored != computed {
-        return Err(ModelError::ChecksumMismatch { stored, computed });
+    Ok(())
+}
+
+fn read_header(bytes: &[u8], verify_crc: bool) -> Result<SectionTable<'_>, ModelError> {
+    read_header_prefix(bytes)?;
+    if verify_crc {
+        verify_checksum(bytes, checksum(bytes))?;
     }
     let count = u32_at(bytes, 12);
     if count > MAX_SECTIONS {
@@ -220,7 +232,14 @@ impl<'a> Model<'a> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn parse(bytes: &'a [u8]) -> Result<Self, ModelError> {
-        let table = read_header(bytes)?;
+        let model = Self::structure(read_header(bytes, true)?, bytes)?;
+        model.validate_rows(0..model.len())?;
+        Ok(model)
+    }
+
+    /// Everything but the CRC and the neighbour rows: sections, counts,
+    /// strings, scales and row bounds.
+    fn structure(table: SectionTable<'a>, bytes: &'a [u8]) -> Result<Self, ModelError> {
         let version = (u16_at(bytes, 8), u16_at(bytes, 10));
 
         let meta = table.require(TAG_META, "META")?;
@@ -302,10 +321,24 @@ impl<'a> Model<'a> {
                     format!("string offset {k} = {o} is out of order or past the end"),
                 ));
             }
-            if k > 0 && std::str::from_utf8(&str_blob[prev as usize..o as usize]).is_err() {
-                return Err(invalid("STRS", format!("string {} is not UTF-8", k - 1)));
-            }
             prev = o;
+        }
+        // Every string is UTF-8 iff the used blob is and every offset falls
+        // on a character boundary: one pass instead of one per string.
+        let used = &str_blob[..prev as usize];
+        let whole = std::str::from_utf8(used).ok();
+        for k in 0..n_strings as usize {
+            let (a, b) = (
+                u32_at(str_offsets, 4 * k) as usize,
+                u32_at(str_offsets, 4 * (k + 1)) as usize,
+            );
+            let ok = match whole {
+                Some(w) => w.is_char_boundary(a) && w.is_char_boundary(b),
+                None => std::str::from_utf8(&used[a..b]).is_ok(),
+            };
+            if !ok {
+                return Err(invalid("STRS", format!("string {k} is not UTF-8")));
+            }
         }
 
         let nbrs = table.require(TAG_NBRS, "NBRS")?;
@@ -330,8 +363,64 @@ impl<'a> Model<'a> {
                 return Err(invalid("NBRS", format!("row scale {k} is {s}")));
             }
         }
-        let mut prev_off = 0usize;
-        for i in 0..n {
+        if n > 0 && u32_at(nbr_offsets, 4 * n) as usize != blob_len {
+            return Err(invalid(
+                "NBRS",
+                format!("rows end at {} of {blob_len}", u32_at(nbr_offsets, 4 * n)),
+            ));
+        }
+        if n == 0 && blob_len != 0 {
+            return Err(invalid("NBRS", "neighbour bytes without items"));
+        }
+
+        let vecs = match table.get(TAG_VECS) {
+            None => &[][..],
+            Some(v) => {
+                need("VECS", v, 4)?;
+                if u16_at(v, 0) as usize != dim || dim == 0 {
+                    return Err(invalid(
+                        "VECS",
+                        format!("dimension {} but META says {dim}", u16_at(v, 0)),
+                    ));
+                }
+                need("VECS", v, 4 + n * dim)?;
+                &v[4..4 + n * dim]
+            }
+        };
+        let dim = if vecs.is_empty() { 0 } else { dim };
+
+        Ok(Model {
+            version,
+            n_items,
+            n_categories,
+            dim,
+            train_sessions,
+            train_events,
+            params,
+            items,
+            cats,
+            str_offsets,
+            str_blob,
+            nbr_offsets,
+            nbr_scales,
+            nbr_blob,
+            vecs,
+            byte_len: bytes.len(),
+        })
+    }
+
+    /// Validates neighbour rows `rows` (targets in range, sorted, no self
+    /// links, entries whole). [`ModelLoader`] calls it in slices.
+    fn validate_rows(&self, rows: std::ops::Range<usize>) -> Result<(), ModelError> {
+        let n = self.len();
+        let n_items = self.n_items;
+        let blob_len = self.nbr_blob.len();
+        let (nbr_offsets, nbr_blob) = (self.nbr_offsets, self.nbr_blob);
+        let mut prev_off = match rows.start {
+            0 => 0,
+            k => u32_at(nbr_offsets, 4 * k) as usize,
+        };
+        for i in rows {
             let start = u32_at(nbr_offsets, 4 * i) as usize;
             let end = u32_at(nbr_offsets, 4 * (i + 1)) as usize;
             if (i == 0 && start != 0)
@@ -375,44 +464,7 @@ impl<'a> Model<'a> {
                 last = Some(t);
             }
         }
-        if n == 0 && blob_len != 0 {
-            return Err(invalid("NBRS", "neighbour bytes without items"));
-        }
-
-        let vecs = match table.get(TAG_VECS) {
-            None => &[][..],
-            Some(v) => {
-                need("VECS", v, 4)?;
-                if u16_at(v, 0) as usize != dim || dim == 0 {
-                    return Err(invalid(
-                        "VECS",
-                        format!("dimension {} but META says {dim}", u16_at(v, 0)),
-                    ));
-                }
-                need("VECS", v, 4 + n * dim)?;
-                &v[4..4 + n * dim]
-            }
-        };
-        let dim = if vecs.is_empty() { 0 } else { dim };
-
-        Ok(Model {
-            version,
-            n_items,
-            n_categories,
-            dim,
-            train_sessions,
-            train_events,
-            params,
-            items,
-            cats,
-            str_offsets,
-            str_blob,
-            nbr_offsets,
-            nbr_scales,
-            nbr_blob,
-            vecs,
-            byte_len: bytes.len(),
-        })
+        Ok(())
     }
 
     /// Format version `(major, minor)` of the file.
@@ -451,8 +503,11 @@ impl<'a> Model<'a> {
     fn string(&self, k: usize) -> &'a str {
         let a = u32_at(self.str_offsets, 4 * k) as usize;
         let b = u32_at(self.str_offsets, 4 * (k + 1)) as usize;
-        // Validated as UTF-8 in `parse`.
-        std::str::from_utf8(&self.str_blob[a..b]).unwrap_or("")
+        debug_assert!(std::str::from_utf8(&self.str_blob[a..b]).is_ok());
+        // SAFETY: `parse` checked that every string `a..b` of the blob is
+        // UTF-8 (offsets in order, in bounds, on character boundaries of a
+        // valid prefix), and the bytes are borrowed immutably since.
+        unsafe { std::str::from_utf8_unchecked(&self.str_blob[a..b]) }
     }
     /// The shop's id of item `i`. Panics if `i >= len()`.
     pub fn item_id(&self, i: u32) -> &'a str {
@@ -544,5 +599,76 @@ impl<'a> Model<'a> {
             return 0.0;
         }
         dot as f32 / ((na as f32).sqrt() * (nb as f32).sqrt())
+    }
+}
+
+/// Loads a model in slices, so a page can yield between them and never
+/// block its main thread for long: the CRC in chunks, then the structure,
+/// then the neighbour rows in chunks. The result equals [`Model::parse`].
+pub struct ModelLoader<'a> {
+    bytes: &'a [u8],
+    crc: crc32fast::Hasher,
+    crc_pos: usize,
+    model: Option<Model<'a>>,
+    row: usize,
+}
+
+impl<'a> ModelLoader<'a> {
+    /// Checks the header (magic, version, length); nothing else yet.
+    pub fn new(bytes: &'a [u8]) -> Result<Self, ModelError> {
+        read_header_prefix(bytes)?;
+        Ok(Self {
+            bytes,
+            crc: crc32fast::Hasher::new(),
+            crc_pos: 0,
+            model: None,
+            row: 0,
+        })
+    }
+
+    /// Does about `budget` bytes of work; `Some(model)` when done.
+    pub fn step(&mut self, budget: usize) -> Result<Option<Model<'a>>, ModelError> {
+        let b = self.bytes;
+        let budget = budget.max(1);
+        if self.crc_pos < b.len() {
+            let end = (self.crc_pos + budget).min(b.len());
+            let (lo, hi) = (self.crc_pos, end);
+            // The CRC field itself is skipped, as in [`checksum`].
+            if lo < CRC_RANGE.start {
+                self.crc.update(&b[lo..hi.min(CRC_RANGE.start)]);
+            }
+            if hi > CRC_RANGE.end {
+                self.crc.update(&b[lo.max(CRC_RANGE.end)..hi]);
+            }
+            self.crc_pos = end;
+            return Ok(None);
+        }
+        let Some(model) = &self.model else {
+            verify_checksum(b, self.crc.clone().finalize())?;
+            self.model = Some(Model::structure(read_header(b, false)?, b)?);
+            return Ok(None);
+        };
+        let n = model.len();
+        let mut end = self.row;
+        let mut bytes = 0;
+        while end < n && bytes < budget {
+            bytes += 16
+                + (u32_at(model.nbr_offsets, 4 * (end + 1)) - u32_at(model.nbr_offsets, 4 * end))
+                    as usize
+                    * 4;
+            end += 1;
+        }
+        model.validate_rows(self.row..end)?;
+        self.row = end;
+        Ok((end == n).then(|| model.clone()))
+    }
+
+    /// Share of the work done, 0..=1.
+    pub fn progress(&self) -> f64 {
+        let crc = self.crc_pos as f64 / self.bytes.len().max(1) as f64;
+        match &self.model {
+            None => 0.5 * crc,
+            Some(m) => 0.5 + 0.5 * self.row as f64 / m.len().max(1) as f64,
+        }
     }
 }

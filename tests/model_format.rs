@@ -279,7 +279,40 @@ fn arb_model() -> impl Strategy<Value = ModelBuilder> {
     })
 }
 
+fn load_in_steps(bytes: &[u8], budget: usize) -> Result<(Model<'_>, usize), xsell::ModelError> {
+    let mut loader = xsell::ModelLoader::new(bytes)?;
+    let mut steps = 0;
+    loop {
+        steps += 1;
+        let before = loader.progress();
+        if let Some(m) = loader.step(budget)? {
+            return Ok((m, steps));
+        }
+        assert!(loader.progress() >= before, "progress never goes back");
+    }
+}
+
 proptest! {
+    #[test]
+    fn loading_in_steps_equals_parse(b in arb_model(), budget in 1usize..4096, flip in proptest::option::of(any::<prop::sample::Index>())) {
+        let mut bytes = b.build().unwrap();
+        if let Some(at) = flip {
+            let k = at.index(bytes.len());
+            bytes[k] ^= 0x10;
+        }
+        match (Model::parse(&bytes), load_in_steps(&bytes, budget)) {
+            (Ok(a), Ok((b, _))) => {
+                prop_assert_eq!(a.len(), b.len());
+                for i in 0..a.len() as u32 {
+                    prop_assert_eq!(a.item_id(i), b.item_id(i));
+                    prop_assert_eq!(a.links(i).collect::<Vec<_>>(), b.links(i).collect::<Vec<_>>());
+                }
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+            (a, b) => prop_assert!(false, "parse {:?} but loader {:?}", a.is_ok(), b.is_ok()),
+        }
+    }
+
     #[test]
     fn write_then_read_round_trips(b in arb_model()) {
         let bytes = b.build().unwrap();

@@ -175,3 +175,22 @@ fn without_a_page_nothing_is_reported() {
     e.record_impressions("cart", vec!["s".into()]);
     assert_eq!(e.flush(), 0, "no sendBeacon outside a browser");
 }
+
+#[wasm_bindgen_test]
+async fn loading_in_slices_gives_the_same_engine_and_the_same_errors() {
+    let e = Engine::load(model(), JsValue::UNDEFINED).await.unwrap();
+    e.track("add_to_cart", obj(r#"{"item_id":"b"}"#)).unwrap();
+    let out = e.recommend(obj(r#"{"slots":3}"#)).unwrap();
+    let items: Array = get(&out, "items").unchecked_into();
+    assert!(items.length() >= 2);
+    let mut bytes = model().into_vec();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    let msg = message(
+        Engine::load(bytes.into_boxed_slice(), JsValue::UNDEFINED)
+            .await
+            .err()
+            .unwrap(),
+    );
+    assert!(msg.contains("checksum"), "{msg}");
+}

@@ -109,35 +109,48 @@ pub fn valid_placement(p: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
-/// `raw` resolved against the page, if it is http(s) (and same-origin when
-/// `same_origin` is set); `None` for `javascript:`, `data:` and the like.
-pub fn safe_url(raw: &str, same_origin: bool) -> Option<String> {
-    if raw.is_empty() {
-        return None;
-    }
-    let base = web_sys::window().and_then(|w| w.location().href().ok());
-    let url = match &base {
-        Some(b) => web_sys::Url::new_with_base(raw, b).ok()?,
-        None => web_sys::Url::new(raw).ok()?,
-    };
-    let proto = url.protocol();
-    if proto != "http:" && proto != "https:" {
-        return None;
-    }
-    if same_origin {
-        let page = web_sys::window().and_then(|w| w.location().origin().ok());
-        if page.as_deref() != Some(url.origin().as_str()) {
+/// `raw` if it is an http(s) or relative URL (and, when `same_origin` is
+/// given, on that origin); `None` for `javascript:`, `data:` and the like.
+/// Pure Rust ([`crate::safe_url`]): no call into the page per card.
+pub fn safe_url(raw: &str, same_origin: Option<&str>) -> Option<String> {
+    let u = crate::safe_url::check_url(raw)?;
+    if let Some(origin) = same_origin {
+        if !u.same_origin(origin) {
             return None;
         }
     }
-    Some(url.href())
+    Some(u.as_str().to_string())
 }
+
+/// FxHash (rustc's hasher): item ids come from the shop's own model, so
+/// SipHash's flooding resistance buys nothing and costs load time.
+#[derive(Default)]
+struct Fx(u64);
+
+impl std::hash::Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type IdMap = HashMap<&'static str, u32, std::hash::BuildHasherDefault<Fx>>;
 
 /// The engine's state, shared with the carousels it mounts.
 pub(crate) struct Inner {
     // `rec` and `ids` borrow `bytes`; they are dropped first (see `Drop`).
     rec: ManuallyDrop<Recommender<'static>>,
-    ids: ManuallyDrop<HashMap<&'static str, u32>>,
+    ids: ManuallyDrop<IdMap>,
     bytes: *mut [u8],
     base: SlateConfig,
     pub(crate) device: DeviceState,
@@ -145,7 +158,8 @@ pub(crate) struct Inner {
     pub(crate) store: Store,
     pub(crate) reporter: Reporter,
     currency: String,
-    same_origin_images: bool,
+    /// The page's origin, when images must come from it.
+    image_origin: Option<String>,
 }
 
 impl Drop for Inner {
@@ -228,8 +242,8 @@ impl Inner {
         Card {
             id: m.item_id(item).to_string(),
             title: m.item_title(item).to_string(),
-            url: safe_url(m.item_url(item), false),
-            image: safe_url(m.item_image(item), self.same_origin_images),
+            url: safe_url(m.item_url(item), None),
+            image: safe_url(m.item_image(item), self.image_origin.as_deref()),
             price: price.map(|c| f64::from(c) / 100.0),
             price_text: price.map(|c| format!("{}{}.{:02}", self.currency, c / 100, c % 100)),
             reason,
@@ -290,6 +304,8 @@ impl Inner {
         let current = req.item.as_deref().and_then(|id| self.index(id));
         let mut cfg = self.base.clone();
         cfg.placement.slots = slots;
+        // The shop put the element on this page: it is the right page.
+        cfg.placement.pages = vec![page];
         let request = Request {
             events: &events,
             cart: &cart,
@@ -310,8 +326,10 @@ impl Inner {
             .map(|s| self.card(s.item, s.reason.text(self.model())))
             .collect();
         if !items.is_empty() {
+            // Kept in memory; saved with the next state change (impressions
+            // follow every render), not with a storage write per request.
             let us = ((perf_now() - started) * 1000.0).max(0.0) as u64;
-            self.count(&placement, |c| c.latency_us = Some(us));
+            self.device.counts_mut(&today(), &placement).latency_us = Some(us);
         }
         Ok(SlateOut {
             placement,
@@ -356,6 +374,110 @@ fn ga4_items(event: &str, params: &JsValue) -> Result<Vec<String>, String> {
         .collect()
 }
 
+/// Work per slice of `Engine.load`, in the loader's byte units (a few ms).
+const LOAD_SLICE_BYTES: usize = 1 << 21;
+
+fn engine_options(options: JsValue) -> Result<Options, JsValue> {
+    let options: Options = parse_options(
+        options,
+        &[
+            "storagePrefix",
+            "endpoint",
+            "consent",
+            "epsilon",
+            "currencySymbol",
+            "sameOriginImages",
+        ],
+        "options",
+    )?;
+    let budget = options.epsilon.unwrap_or(2.0);
+    if !(budget > 0.0 && budget <= 2.0) {
+        return Err(js_error(format!(
+            "options.epsilon = {budget}; the daily budget must be in (0, 2]"
+        )));
+    }
+    Ok(options)
+}
+
+fn model_error(e: &crate::ModelError) -> JsValue {
+    js_error(format!(
+        "the model file is not usable ({e}); rebuild it with `xsell train` or check the URL"
+    ))
+}
+
+/// Gives the page a turn: `scheduler.yield()` where there is one, else a
+/// zero timeout; nothing outside a page.
+async fn yield_now() {
+    let global = js_sys::global();
+    let scheduler =
+        js_sys::Reflect::get(&global, &"scheduler".into()).unwrap_or(JsValue::UNDEFINED);
+    let yield_fn = if scheduler.is_object() {
+        js_sys::Reflect::get(&scheduler, &"yield".into()).ok()
+    } else {
+        None
+    };
+    let promise = match yield_fn.and_then(|f| f.dyn_into::<js_sys::Function>().ok()) {
+        Some(f) => f
+            .call0(&scheduler)
+            .ok()
+            .and_then(|p| p.dyn_into::<js_sys::Promise>().ok()),
+        None => web_sys::window().map(|w| {
+            js_sys::Promise::new(&mut |resolve, _| {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+            })
+        }),
+    };
+    if let Some(p) = promise {
+        let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+    }
+}
+
+/// The engine around a validated model over the leaked `raw` bytes.
+fn assemble(raw: *mut [u8], model: Model<'static>, options: Options) -> Engine {
+    let budget = options.epsilon.unwrap_or(2.0);
+    let mut ids = IdMap::with_capacity_and_hasher(model.len(), Default::default());
+    for i in 0..model.len() as u32 {
+        ids.insert(model.item_id(i), i);
+    }
+    let base = SlateConfig::for_model(&model);
+    let prefix = options.storage_prefix.as_deref().unwrap_or("xsell");
+    let store = Store::open(prefix);
+    let (fatigue, outcome) = FatigueState::load(store.get("fatigue").as_deref());
+    if let LoadOutcome::Reset(why) = outcome {
+        warn(format!("fatigue state reset: {why}"));
+    }
+    let (device, outcome) = DeviceState::load(store.get("device").as_deref());
+    if let LoadOutcome::Reset(why) = outcome {
+        warn(format!("device state reset: {why}"));
+    }
+    let reporter = Reporter::new(
+        options.endpoint.clone(),
+        options.consent,
+        (budget * 1000.0).round() as u32,
+        &store,
+    );
+    let inner = Inner {
+        rec: ManuallyDrop::new(Recommender::new(model)),
+        ids: ManuallyDrop::new(ids),
+        bytes: raw,
+        base,
+        device,
+        fatigue,
+        store,
+        reporter,
+        currency: options.currency_symbol.unwrap_or_else(|| "$".into()),
+        // No page (Node): "same origin" admits only relative URLs.
+        image_origin: options.same_origin_images.then(|| {
+            web_sys::window()
+                .and_then(|w| w.location().origin().ok())
+                .unwrap_or_else(|| "none://".into())
+        }),
+    };
+    Engine {
+        inner: Rc::new(RefCell::new(inner)),
+    }
+}
+
 /// The recommendation engine of one page: a model and the shopper's state.
 #[wasm_bindgen]
 pub struct Engine {
@@ -364,78 +486,55 @@ pub struct Engine {
 
 #[wasm_bindgen]
 impl Engine {
-    /// Loads a model from its bytes (checksum and every field verified).
-    /// Throws an `Error` saying what is wrong for a corrupt or foreign file.
+    /// Loads a model from its bytes (checksum and every field verified),
+    /// in one go: at 100k items this blocks for a while, so pages should
+    /// prefer `Engine.load` / `Engine.fromUrl`, which yield. Throws an
+    /// `Error` saying what is wrong for a corrupt or foreign file.
     #[wasm_bindgen(constructor)]
     pub fn new(bytes: Box<[u8]>, options: JsValue) -> Result<Engine, JsValue> {
-        let options: Options = parse_options(
-            options,
-            &[
-                "storagePrefix",
-                "endpoint",
-                "consent",
-                "epsilon",
-                "currencySymbol",
-                "sameOriginImages",
-            ],
-            "options",
-        )?;
-        let budget = options.epsilon.unwrap_or(2.0);
-        if !(budget > 0.0 && budget <= 2.0) {
-            return Err(js_error(format!(
-                "options.epsilon = {budget}; the daily budget must be in (0, 2]"
-            )));
-        }
+        let options = engine_options(options)?;
         let raw: *mut [u8] = Box::into_raw(bytes);
-        // SAFETY: `raw` stays allocated until `Inner::drop`, after every
-        // borrow made here has been dropped.
+        // SAFETY: `raw` stays allocated until `Inner::drop` (or the error
+        // path below), after every borrow made here has been dropped.
         let bytes: &'static [u8] = unsafe { &*raw };
-        let model = match Model::parse(bytes) {
-            Ok(m) => m,
+        match Model::parse(bytes) {
+            Ok(model) => Ok(assemble(raw, model, options)),
             Err(e) => {
                 // SAFETY: nothing borrows `raw` any more.
                 drop(unsafe { Box::from_raw(raw) });
-                return Err(js_error(format!(
-                    "the model file is not usable ({e}); rebuild it with `xsell train` or check the URL"
-                )));
+                Err(model_error(&e))
             }
-        };
-        let mut ids = HashMap::with_capacity(model.len());
-        for i in 0..model.len() as u32 {
-            ids.insert(model.item_id(i), i);
         }
-        let base = SlateConfig::for_model(&model);
-        let prefix = options.storage_prefix.as_deref().unwrap_or("xsell");
-        let store = Store::open(prefix);
-        let (fatigue, outcome) = FatigueState::load(store.get("fatigue").as_deref());
-        if let LoadOutcome::Reset(why) = outcome {
-            warn(format!("fatigue state reset: {why}"));
+    }
+
+    /// Loads a model from its bytes in slices of a few milliseconds,
+    /// yielding to the page between them (no long task at 100k items).
+    pub async fn load(bytes: Box<[u8]>, options: JsValue) -> Result<Engine, JsValue> {
+        let options = engine_options(options)?;
+        let raw: *mut [u8] = Box::into_raw(bytes);
+        // SAFETY: as in `new`.
+        let bytes: &'static [u8] = unsafe { &*raw };
+        let result = async {
+            let mut loader = crate::ModelLoader::new(bytes)?;
+            loop {
+                if let Some(m) = loader.step(LOAD_SLICE_BYTES)? {
+                    return Ok::<_, crate::ModelError>(m);
+                }
+                yield_now().await;
+            }
         }
-        let (device, outcome) = DeviceState::load(store.get("device").as_deref());
-        if let LoadOutcome::Reset(why) = outcome {
-            warn(format!("device state reset: {why}"));
+        .await;
+        match result {
+            Ok(model) => {
+                yield_now().await;
+                Ok(assemble(raw, model, options))
+            }
+            Err(e) => {
+                // SAFETY: nothing borrows `raw` any more.
+                drop(unsafe { Box::from_raw(raw) });
+                Err(model_error(&e))
+            }
         }
-        let reporter = Reporter::new(
-            options.endpoint.clone(),
-            options.consent,
-            (budget * 1000.0).round() as u32,
-            &store,
-        );
-        let inner = Inner {
-            rec: ManuallyDrop::new(Recommender::new(model)),
-            ids: ManuallyDrop::new(ids),
-            bytes: raw,
-            base,
-            device,
-            fatigue,
-            store,
-            reporter,
-            currency: options.currency_symbol.unwrap_or_else(|| "$".into()),
-            same_origin_images: options.same_origin_images,
-        };
-        Ok(Engine {
-            inner: Rc::new(RefCell::new(inner)),
-        })
     }
 
     /// Fetches the model at `url` (the browser caches it by the server's
@@ -471,7 +570,7 @@ impl Engine {
                 ))
             })?;
         let bytes = js_sys::Uint8Array::new(&buf).to_vec().into_boxed_slice();
-        Engine::new(bytes, options)
+        Engine::load(bytes, options).await
     }
 
     /// Model facts: `{items, categories, bytes, version}`.
@@ -551,8 +650,10 @@ impl Engine {
     pub fn recommend(&self, request: JsValue) -> Result<JsValue, JsValue> {
         let req: SlateRequest = parse_options(request, SLATE_FIELDS, "recommend")?;
         let out = self.inner.borrow_mut().recommend(&req).map_err(js_error)?;
-        out.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-            .map_err(|e| js_error(e.to_string()))
+        // One string and JSON.parse: far cheaper than building the objects
+        // field by field across the boundary.
+        let json = serde_json::to_string(&out).map_err(|e| js_error(e.to_string()))?;
+        js_sys::JSON::parse(&json)
     }
 
     /// "Not interested": the item is not shown again (kept 180 days).

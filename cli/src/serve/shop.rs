@@ -159,6 +159,17 @@ fn widget_tags(shop: &Shop, q: &PageQuery) -> String {
 }
 
 fn page(shop: &Shop, q: &PageQuery, title: &str, body: &str, head_extra: &str) -> Response {
+    page_with(shop, q, title, body, head_extra, true)
+}
+
+fn page_with(
+    shop: &Shop,
+    q: &PageQuery,
+    title: &str,
+    body: &str,
+    head_extra: &str,
+    with_widget: bool,
+) -> Response {
     let html = format!(
         r##"<!doctype html>
 <html lang="en">
@@ -167,6 +178,7 @@ fn page(shop: &Shop, q: &PageQuery, title: &str, body: &str, head_extra: &str) -
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · xsell demo grocery</title>
 <link rel="stylesheet" href="/static/shop.css">
+<meta name="xsell-model" content="/model.xsm?v={version}">
 {head_extra}
 <script src="/static/shop.js" defer></script>
 {widget}
@@ -193,8 +205,13 @@ fn page(shop: &Shop, q: &PageQuery, title: &str, body: &str, head_extra: &str) -
 </body>
 </html>"##,
         title = esc(title),
-        widget = widget_tags(shop, q),
+        widget = if with_widget {
+            widget_tags(shop, q)
+        } else {
+            String::new()
+        },
         qv = esc(q.q.as_deref().unwrap_or("")),
+        version = shop.model_version,
     );
     ([(header::CONTENT_SECURITY_POLICY, CSP)], Html(html)).into_response()
 }
@@ -315,19 +332,36 @@ async fn checkout(State(shop): State<Arc<Shop>>, Query(q): Query<PageQuery>) -> 
     page(&shop, &q, "Checkout", body, "")
 }
 
-async fn static_page(shop: Arc<Shop>, q: PageQuery, file: &str, title: &str) -> Response {
+async fn static_page(
+    shop: Arc<Shop>,
+    q: PageQuery,
+    file: &str,
+    title: &str,
+    with_widget: bool,
+) -> Response {
     match tokio::fs::read_to_string(shop.www.join(file)).await {
-        Ok(body) => page(&shop, &q, title, &body, ""),
+        Ok(body) => page_with(&shop, &q, title, &body, "", with_widget),
         Err(e) => (StatusCode::NOT_FOUND, format!("{file}: {e}")).into_response(),
     }
 }
 
 async fn dashboard(State(shop): State<Arc<Shop>>, Query(q): Query<PageQuery>) -> Response {
-    static_page(shop, q, "dashboard.html", "Dashboard").await
+    static_page(shop, q, "dashboard.html", "Dashboard", false).await
 }
 
 async fn bench(State(shop): State<Arc<Shop>>, Query(q): Query<PageQuery>) -> Response {
-    static_page(shop, q, "bench.html", "Benchmark").await
+    let mut r = static_page(shop, q, "bench.html", "Benchmark", false).await;
+    // Cross-origin isolation gives performance.now() 5 µs resolution.
+    let h = r.headers_mut();
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "cross-origin-embedder-policy",
+        HeaderValue::from_static("require-corp"),
+    );
+    r
 }
 
 #[derive(serde::Deserialize)]
@@ -385,6 +419,19 @@ async fn image(State(shop): State<Arc<Shop>>, Path(file): Path<String>) -> Respo
         .into_response()
 }
 
+/// A synthetic 100k-item model for the benchmark page (built once, ~1 s).
+async fn synthetic_100k() -> Response {
+    static MODEL: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let bytes = tokio::task::spawn_blocking(|| {
+        MODEL
+            .get_or_init(|| xsell::synth::synthetic_model(100_000))
+            .clone()
+    })
+    .await
+    .unwrap_or_default();
+    ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response()
+}
+
 async fn corrupt(State(shop): State<Arc<Shop>>) -> Response {
     (
         [(header::CONTENT_TYPE, "application/octet-stream")],
@@ -413,6 +460,7 @@ pub fn routes(shop: Arc<Shop>) -> Router {
         .route("/api/items", get(items))
         .route("/img/{file}", get(image))
         .route("/corrupt.xsm", get(corrupt))
+        .route("/bench/synthetic-100k.xsm", get(synthetic_100k))
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .nest_service("/static", files(shop.www.clone()))
         .nest_service("/xsell", files(shop.dist.join("script")))

@@ -1,0 +1,23 @@
+// The browser benchmark in headless Chromium: opens /bench?auto=1 of a
+// running demo shop (scripts/bench-browser.sh starts one) and prints the
+// results as a Markdown table.
+import { chromium } from 'playwright-core';
+
+const base = process.argv[2] ?? 'http://127.0.0.1:8710';
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+const page = await browser.newPage();
+page.on('pageerror', (e) => console.error('pageerror:', e.message));
+await page.goto(`${base}/bench?auto=1`);
+await page.waitForFunction(() => window.__bench, null, { timeout: 120000, polling: 250 });
+const b = await page.evaluate(() => window.__bench);
+await browser.close();
+console.log(`${b.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? ''}, cross-origin isolated: ${b.crossOriginIsolated}\n`);
+console.log('| model | items | bytes → first render | load (parse + prepare) | recommend p50 | p99 | mean | longest task | tasks > 50 ms |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const r of b.results) {
+  console.log(`| ${r.model} | ${r.items} | ${r.bytesToFirstRenderMs} ms | ${r.loadMs} ms | ${r.recommendP50Ms} ms | ${r.recommendP99Ms} ms | ${r.recommendMeanMs} ms | ${r.longestTaskMs} ms | ${r.tasksOver50} |`);
+}
