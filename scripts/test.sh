@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every check: fmt, clippy, the wasm32 build of the core, all tests
-# (the collector against SQLite and PostgreSQL) and bounded fuzzing.
+# Runs every check: fmt, clippy, the wasm32 build of the core, all Rust tests
+# (the collector against SQLite and PostgreSQL), the browser layers (wasm in
+# Node and headless Chrome, end-to-end in Chromium, the npm package) and
+# bounded fuzzing.
 # On a fresh machine it first installs what is missing (.ci/install); CI
 # has done that already and says so with XSELL_DEPS_INSTALLED=1.
 set -euo pipefail
@@ -12,7 +14,8 @@ if [ "${XSELL_DEPS_INSTALLED:-0}" != 1 ]; then
 fi
 bash .ci/lint
 bash .ci/unit
+bash .ci/web
 FUZZ_SECONDS="${FUZZ_SECONDS:-60}" bash .ci/fuzz
 read -r passed failed < target/ci-test-totals
-echo "== all checks passed (fmt, clippy, wasm32 build, tests, ${FUZZ_SECONDS:-60}s of fuzzing per target)"
+echo "== all checks passed (fmt, clippy, wasm32 build, Rust tests, wasm tests in Node and Chrome, e2e, npm pack, ${FUZZ_SECONDS:-60}s of fuzzing per target)"
 echo "tests: ${passed} passed, ${failed} failed"

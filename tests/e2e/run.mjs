@@ -271,3 +271,24 @@ for (const [name, init] of [
     await context.close();
   });
 }
+
+test('dashboard: charts and a table of debiased KPIs with intervals, under the CSP', async () => {
+  for (let k = 0; k < 2; k++) {
+    const other = await open(); // two more shoppers, two more reports
+    await visitAndLeave(other.page);
+    await other.context.close();
+  }
+  const { context, page, log } = await open();
+  await page.goto(`${base}/dashboard`);
+  await page.waitForFunction(() => /\d+ reports on/.test(document.getElementById('summary').textContent));
+  const summary = await page.textContent('#summary');
+  assert.ok(Number(summary.split(' ')[0]) >= 1, summary);
+  assert.equal(await page.locator('figure.chart svg[role=img]').count(), 5);
+  const label = await page.locator('figure.chart svg').first().getAttribute('aria-label');
+  assert.match(label, /CTR: .*95% interval/);
+  assert.ok((await page.locator('#table tbody tr').count()) >= 3);
+  assert.deepEqual(await page.evaluate(() => window.__csp), []);
+  assert.deepEqual(log.filter((l) => l.startsWith('error') || l.startsWith('pageerror')), []);
+  await page.screenshot({ path: join(OUT, 'dashboard.png'), fullPage: true });
+  await context.close();
+});
