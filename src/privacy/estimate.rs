@@ -44,7 +44,11 @@ pub fn rr_share(ones: u64, n: u64, eps: Epsilon) -> Estimate {
     let p = e / (1.0 + e);
     let f = ones as f64 / n as f64;
     let value = (f - (1.0 - p)) / (2.0 * p - 1.0);
-    let se = (f * (1.0 - f) / n as f64).sqrt() / (2.0 * p - 1.0);
+    // Under the mechanism a reported bit is 1 with a probability in
+    // [1 − p, p]: clamping the plug-in keeps the standard error honest
+    // (never 0) when a few reports happen to agree.
+    let fc = f.clamp(1.0 - p, p);
+    let se = (fc * (1.0 - fc) / n as f64).sqrt() / (2.0 * p - 1.0);
     Estimate::new(value, se, n)
 }
 
@@ -110,6 +114,22 @@ mod tests {
             .filter(|&c| mechanisms::one_bit_mean(&mut r, truth(c), bound, eps))
             .count() as u64;
         one_bit_mean(ones, clients, bound, eps)
+    }
+
+    #[test]
+    fn agreeing_reports_still_have_an_honest_interval() {
+        let eps = Epsilon(400);
+        for (ones, n) in [(2, 2), (0, 2), (1, 1), (50, 50)] {
+            let e = rr_share(ones, n, eps);
+            let p = eps.value().exp() / (1.0 + eps.value().exp());
+            let floor = (p * (1.0 - p) / n as f64).sqrt() / (2.0 * p - 1.0);
+            assert!(
+                (e.std_error - floor).abs() < 1e-12,
+                "{ones}/{n}: {}",
+                e.std_error
+            );
+            assert!(e.low < e.value && e.value < e.high);
+        }
     }
 
     #[test]
