@@ -24,7 +24,7 @@ done
 
 cp js/script.js dist/esm/script.js
 esbuild dist/esm/script.js --bundle --format=iife --minify --target=es2020 \
-  --log-level=warning --outfile=dist/script/xsell.js
+  --log-level=warning --log-override:empty-import-meta=silent --outfile=dist/script/xsell.js
 cp dist/esm/xsell_bg.wasm dist/script/xsell_bg.wasm
 
 for f in dist/esm/xsell_bg.wasm dist/script/xsell.js dist/esm/xsell.js; do

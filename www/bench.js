@@ -60,6 +60,8 @@ async function one(model, k) {
   const info = engine.modelInfo();
   engine.free();
   const mine = tasks.filter((t) => t.end >= from && t.start <= done);
+  const worst = mine.reduce((a, t) => (a && a.duration >= t.duration ? a : t), null);
+  const phase = !worst ? null : worst.start < loaded ? 'load' : worst.start < rendered ? 'first render' : 'requests';
   return {
     model: model.name,
     items: info.items,
@@ -71,6 +73,7 @@ async function one(model, k) {
     recommendMeanMs: round(times.reduce((a, b) => a + b, 0) / times.length),
     longestTaskMs: 'PerformanceObserver' in window ? round(Math.max(0, ...mine.map((t) => t.duration))) : null,
     tasksOver50: mine.filter((t) => t.duration > 50).length,
+    longestTaskPhase: phase,
   };
 }
 
