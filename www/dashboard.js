@@ -3,9 +3,10 @@
 // presentation attributes only, so it runs under the shop's strict CSP.
 const NS = 'http://www.w3.org/2000/svg';
 // Bucket edges of docs/report-format.md.
-const LATENCY = ['<0.1', '0.1–0.25', '0.25–0.5', '0.5–1', '1–2.5', '2.5–5', '5–16', '≥16'];
-const ORDER = ['<$10', '$10–25', '$25–50', '$50–75', '$75–100', '$100–150', '$150–250', '≥$250'];
-const RELEVANCE = ['1', '2', '3', '4', '5'];
+// Bucket 0 is "none that day" (not measured, no order, no answer).
+const LATENCY = ['not measured', '<0.1', '0.1–0.25', '0.25–0.5', '0.5–1', '1–2.5', '2.5–5', '5–16', '≥16'];
+const ORDER = ['no order', '<$10', '$10–25', '$25–50', '$50–75', '$75–100', '$100–150', '$150–250', '≥$250'];
+const RELEVANCE = ['no answer', '1', '2', '3', '4', '5'];
 
 const $ = (id) => document.getElementById(id);
 const svg = (tag, attrs, text) => {
@@ -73,19 +74,25 @@ async function show(day, placement) {
     return;
   }
   const s = await r.json();
-  $('summary').textContent = `${s.reports} reports on ${day}${placement ? ` for ${placement}` : ''}.`;
+  const extra = [
+    s.order_value_mean_cents != null ? `average order $${(s.order_value_mean_cents / 100).toFixed(2)}` : null,
+    s.latency_p50_us != null ? `latency median ≤ ${s.latency_p50_us / 1000} ms` : null,
+    s.latency_p90_us != null ? `p90 ≤ ${s.latency_p90_us / 1000} ms` : null,
+  ].filter(Boolean);
+  $('summary').textContent = `${s.reports} reports on ${day}${placement ? ` for ${placement}` : ''}.${extra.length ? ` ${extra.join(', ')}.` : ''}`;
   const rates = [
     { label: 'CTR', est: s.ctr },
     { label: 'add to cart', est: s.add_to_cart_rate },
     { label: 'dismissed', est: s.dismissal_rate },
+    { label: 'converted', est: s.conversion_rate },
   ];
   const means = Object.entries(s.means).map(([k, est]) => ({ label: k.replaceAll('_', ' '), est }));
   const hist = (name, labels) => (s.histograms[name] ?? []).map((est, k) => ({ label: labels[k] ?? `${k}`, est }));
   charts.append(
     chart('Rates per impression', rates, pct),
     chart('Per client-day (mean)', means, num),
-    chart('Recommendation latency, ms (share of clients)', hist('latency', LATENCY), pct, 1),
-    chart('Order value (share of orders)', hist('order_value', ORDER), pct, 1),
+    chart('Recommendation latency, ms (share of client-days)', hist('latency', LATENCY), pct, 1),
+    chart('Order value (share of client-days)', hist('order_value', ORDER), pct, 1),
     chart(`Relevance answers${s.relevance_mean ? ` (mean ${s.relevance_mean.toFixed(2)})` : ''}`, hist('relevance', RELEVANCE), pct, 1),
   );
   addRows(tbody, rates, pct);

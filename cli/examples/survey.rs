@@ -5,7 +5,9 @@
 //! standard error.
 //!
 //! `cargo run --release -p xsell-cli --example survey -- [CLIENTS...]`
-//! (default: 10000 100000).
+//! (default: 10000 100000). `SURVEY_EPS=1000` sets ε per report in
+//! thousandths (default 2000, the whole daily budget; the widget spends
+//! 1000 per placement report).
 
 use xsell::privacy::estimate;
 use xsell::privacy::exact::SplitMix64;
@@ -19,13 +21,18 @@ fn main() {
         .skip(1)
         .filter_map(|a| a.parse().ok())
         .collect();
+    let eps_milli: u32 = std::env::var("SURVEY_EPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    println!("ε per report: {}", f64::from(eps_milli) / 1000.0);
     let sizes = if sizes.is_empty() {
         vec![10_000, 100_000]
     } else {
         sizes
     };
     println!(
-        "| clients | metric | truth | estimate | 95 % interval | covers | s.e. | predicted s.e. |"
+        "| clients | metric | truth | estimate | 95 % interval | covers | s.e. | predicted s.e. (at the truth) |"
     );
     println!("|---|---|---|---|---|---|---|---|");
     for (run, &n) in sizes.iter().enumerate() {
@@ -41,7 +48,8 @@ fn main() {
         )
         .unwrap();
         // Truth: impressions uniform 0..=20 (mean 10); 8 % of clients click once;
-        // 3 % add to cart; 2 % dismiss. Five count metrics share ε = 2 (0.4 each).
+        // 3 % add to cart; 2 % dismiss. Each report carries one of the eight
+        // metrics, drawn uniformly, at the full ε = 2.
         let threads = 8u64;
         let handles: Vec<_> = (0..threads)
             .map(|t| {
@@ -61,7 +69,7 @@ fn main() {
                             "2026-11-22",
                             "cart",
                             &counts,
-                            Epsilon(2000),
+                            Epsilon(eps_milli),
                             &mut ledger,
                             Epsilon(2000),
                         )
@@ -88,12 +96,12 @@ fn main() {
         .unwrap();
         let stats: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(stats["reports"].as_u64(), Some(n));
-        let eps = Epsilon(2000 / 5);
+        let eps = Epsilon(eps_milli);
         for (metric, truth, bound) in [
             ("impressions", 10.0, 50u64),
-            ("clicks", 0.08, 10),
-            ("add_to_cart", 0.03, 10),
-            ("dismissals", 0.02, 10),
+            ("clicks", 0.08, 3),
+            ("add_to_cart", 0.03, 3),
+            ("dismissals", 0.02, 3),
         ] {
             let e = &stats["means"][metric];
             let (v, se, lo, hi) = (
@@ -102,8 +110,9 @@ fn main() {
                 e["low"].as_f64().unwrap(),
                 e["high"].as_f64().unwrap(),
             );
-            let predicted = estimate::one_bit_mean_predicted_se(n, bound, eps);
-            println!("| {n} | {metric} per client | {truth} | {v:.4} | [{lo:.4}, {hi:.4}] | {} | {se:.4} | ≤ {predicted:.4} |", if lo <= truth && truth <= hi { "yes" } else { "NO" });
+            let predicted =
+                estimate::one_bit_mean_se_at(e["n"].as_u64().unwrap(), bound, eps, truth);
+            println!("| {n} | {metric} per client | {truth} | {v:.4} | [{lo:.4}, {hi:.4}] | {} | {se:.4} | {predicted:.4} |", if lo <= truth && truth <= hi { "yes" } else { "NO" });
         }
         let ctr = &stats["ctr"];
         let truth = 0.08 / 10.0;

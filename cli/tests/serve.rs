@@ -98,11 +98,12 @@ fn valid_reports_are_stored_and_hostile_ones_are_not() {
         assert_eq!(post(addr, &good), 204);
         assert_eq!(count(&state), 1);
         let hostile = [
-            good.replace("\"v\":1", "\"v\":2"),
-            good.replacen("{\"v\":1,", "{\"v\":1,\"user_id\":\"abc\",", 1),
+            good.replace("\"v\":2", "\"v\":3"),
+            good.replacen("{\"v\":2,", "{\"v\":2,\"user_id\":\"abc\",", 1),
             good.replace("\"cart\"", "\"<img src=x>\""),
-            good.replacen("\"bound\":50", "\"bound\":5000000", 1),
-            "{\"v\":1}".to_string(),
+            format!("{{\"v\":2,\"day\":\"{DAY}\",\"placement\":\"cart\",\"values\":[{{\"mech\":\"1bit\",\"metric\":\"clicks\",\"eps\":2000,\"bound\":5000000,\"bit\":true}}]}}"),
+            format!("{{\"v\":2,\"day\":\"{DAY}\",\"placement\":\"cart\",\"values\":[{{\"mech\":\"oue\",\"metric\":\"latency\",\"eps\":2000,\"bits\":[true]}}]}}"),
+            "{\"v\":2}".to_string(),
             "not json".to_string(),
             String::new(),
             "[".repeat(3000),
@@ -153,11 +154,18 @@ fn simulated_clients_give_debiased_estimates_within_their_intervals() {
             (value - 10.0).abs() < 4.5 * se,
             "{spec}: impressions {value} ± {se}"
         );
-        // The error bar is what the analysis predicts for this ε: six values per
-        // report (five counts and the survey) share ε = 2, so 0.333 each.
-        let predicted = estimate::one_bit_mean_predicted_se(clients, 50, Epsilon(2000 / 6));
+        // The error bar is what the analysis predicts for this ε: each report
+        // carries one of eight metrics at the full ε = 2, so impressions are
+        // estimated from the n reports that drew them.
+        let n_imp = imp["n"].as_u64().unwrap();
         assert!(
-            se <= predicted * 1.01 && se > predicted * 0.95,
+            (n_imp as f64 - clients as f64 / 8.0).abs()
+                < 4.0 * (clients as f64 / 8.0 * 7.0 / 8.0).sqrt(),
+            "{n_imp}"
+        );
+        let predicted = estimate::one_bit_mean_se_at(n_imp, 50, Epsilon(2000), 10.0);
+        assert!(
+            (se / predicted - 1.0).abs() < 0.05,
             "se {se} vs predicted {predicted}"
         );
         let ctr = &stats["ctr"];
@@ -169,7 +177,13 @@ fn simulated_clients_give_debiased_estimates_within_their_intervals() {
         );
         assert_eq!(
             stats["histograms"]["relevance"].as_array().unwrap().len(),
-            5
+            6,
+            "no answer, then 1-5"
+        );
+        let mean = stats["relevance_mean"].as_f64().unwrap();
+        assert!(
+            (mean - 3.9).abs() < 1.0,
+            "relevance mean {mean} (truth 3.9)"
         );
     }
 }

@@ -66,6 +66,17 @@ pub fn one_bit_mean_predicted_se(n: u64, bound: u64, eps: Epsilon) -> f64 {
     bound as f64 * (e + 1.0) / (2.0 * (n as f64).sqrt() * (e - 1.0))
 }
 
+/// The standard error of a 1BitMean estimate from `n` reports when the
+/// true mean is `mean`: B · √(f(1 − f)/n) / (2p − 1), with p = e^ε/(1 + e^ε)
+/// and f = (1 − p) + (mean/B)(2p − 1) the chance a reported bit is 1.
+pub fn one_bit_mean_se_at(n: u64, bound: u64, eps: Epsilon, mean: f64) -> f64 {
+    let e = eps.value().exp();
+    let p = e / (1.0 + e);
+    let b = bound as f64;
+    let f = (1.0 - p) + (mean / b).clamp(0.0, 1.0) * (2.0 * p - 1.0);
+    b * (f * (1.0 - f) / n as f64).sqrt() / (2.0 * p - 1.0)
+}
+
 /// Estimated number of reporters in each bucket from OUE bit counts.
 ///
 /// With p = 1/2 and q = 1 / (1 + e^ε): ĉ = (C − n q) / (p − q), and

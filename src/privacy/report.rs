@@ -4,13 +4,17 @@
 //! rejected, so nothing can be smuggled in). Documented in
 //! `docs/report-format.md`.
 
-use super::exact::RandomBits;
+use super::exact::{uniform_below, RandomBits};
 use super::ledger::{BudgetError, Ledger};
 use super::mechanisms::{self, Epsilon};
 use serde::{Deserialize, Serialize};
 
 /// Report format version.
-pub const REPORT_VERSION: u32 = 1;
+pub const REPORT_VERSION: u32 = 2;
+const _: () = assert!(
+    REPORT_VERSION == 2,
+    "update the version probe in `Report::parse`"
+);
 /// Largest accepted report body.
 pub const MAX_REPORT_BYTES: usize = 4096;
 
@@ -20,21 +24,36 @@ pub const MAX_REPORT_BYTES: usize = 4096;
 pub enum Metric {
     /// Cards actually seen that day (clipped at 50).
     Impressions,
-    /// Clicks on recommendations (clipped at 10).
+    /// Clicks on recommendations (clipped at 3).
     Clicks,
-    /// Add-to-cart from recommendations (clipped at 10).
+    /// Add-to-cart from recommendations (clipped at 3).
     AddToCart,
-    /// "Not interested" (clipped at 10).
+    /// "Not interested" (clipped at 3).
     Dismissals,
-    /// Purchases that contained a recommended item (clipped at 3).
+    /// Purchases that contained a recommended item (clipped at 2).
     Purchases,
-    /// Order value bucket (8 buckets, see `ORDER_VALUE_EDGES`).
+    /// Order value: bucket 0 = no order that day, then 8 buckets
+    /// (see `ORDER_VALUE_EDGES`).
     OrderValue,
-    /// Recommendation latency bucket (8 buckets, see `LATENCY_EDGES_US`).
+    /// Recommendation latency: bucket 0 = not measured, then 8 buckets
+    /// (see `LATENCY_EDGES_US`).
     Latency,
-    /// Relevance survey answer 1–5 (5 buckets).
+    /// Relevance survey: bucket 0 = no answer, then answers 1–5.
     Relevance,
 }
+
+/// Every metric, in a fixed order. A report carries one of them, drawn
+/// uniformly and independently of the data.
+pub const ALL_METRICS: [Metric; 8] = [
+    Metric::Impressions,
+    Metric::Clicks,
+    Metric::AddToCart,
+    Metric::Dismissals,
+    Metric::Purchases,
+    Metric::OrderValue,
+    Metric::Latency,
+    Metric::Relevance,
+];
 
 /// Upper edges, in cents, of the order-value buckets (the last is open).
 pub const ORDER_VALUE_EDGES: [u64; 7] = [1_000, 2_500, 5_000, 7_500, 10_000, 15_000, 25_000];
@@ -46,10 +65,10 @@ impl Metric {
     pub fn domain(self) -> (Kind, u32) {
         match self {
             Metric::Impressions => (Kind::Count, 50),
-            Metric::Clicks | Metric::AddToCart | Metric::Dismissals => (Kind::Count, 10),
-            Metric::Purchases => (Kind::Count, 3),
-            Metric::OrderValue | Metric::Latency => (Kind::Histogram, 8),
-            Metric::Relevance => (Kind::Histogram, 5),
+            Metric::Clicks | Metric::AddToCart | Metric::Dismissals => (Kind::Count, 3),
+            Metric::Purchases => (Kind::Count, 2),
+            Metric::OrderValue | Metric::Latency => (Kind::Histogram, 9),
+            Metric::Relevance => (Kind::Histogram, 6),
         }
     }
 }
@@ -131,7 +150,7 @@ pub enum ReportError {
     #[error("report is not valid: {0}")]
     Malformed(String),
     /// Unknown version.
-    #[error("report version {0} is not supported (expected 1)")]
+    #[error("report version {0} is not supported (expected 2)")]
     UnsupportedVersion(u32),
     /// A field breaks the schema.
     #[error("report field `{field}` is invalid: {reason}")]
@@ -172,7 +191,7 @@ impl Report {
         let probe: serde_json::Value =
             serde_json::from_slice(body).map_err(|e| ReportError::Malformed(e.to_string()))?;
         match probe.get("v").and_then(|v| v.as_u64()) {
-            Some(1) => {}
+            Some(2) => {}
             Some(v) => {
                 return Err(ReportError::UnsupportedVersion(
                     v.min(u64::from(u32::MAX)) as u32
@@ -296,61 +315,73 @@ fn bucket(v: u64, edges: &[u64]) -> usize {
     edges.iter().position(|&e| v < e).unwrap_or(edges.len())
 }
 
-/// Builds the day's report: each present value gets an equal share of
-/// `eps_total`, charged to the ledger first; nothing is built if the budget
-/// does not allow it.
+/// The value a day's counts give `metric`: a count (the mechanism clips
+/// it), or a histogram bucket where 0 means "none that day".
+pub fn metric_value(counts: &DayCounts, metric: Metric) -> u64 {
+    match metric {
+        Metric::Impressions => counts.impressions,
+        Metric::Clicks => counts.clicks,
+        Metric::AddToCart => counts.add_to_cart,
+        Metric::Dismissals => counts.dismissals,
+        Metric::Purchases => counts.purchases,
+        Metric::OrderValue => counts
+            .order_value_cents
+            .map_or(0, |v| 1 + bucket(v, &ORDER_VALUE_EDGES) as u64),
+        Metric::Latency => counts
+            .latency_us
+            .map_or(0, |l| 1 + bucket(l, &LATENCY_EDGES_US) as u64),
+        Metric::Relevance => counts
+            .relevance
+            .filter(|r| (1..=5).contains(r))
+            .map_or(0, u64::from),
+    }
+}
+
+/// `x` of `metric` noised with ε: 1BitMean for counts, OUE for histograms.
+pub fn noise(rng: &mut impl RandomBits, metric: Metric, x: u64, eps: Epsilon) -> Noised {
+    let (kind, size) = metric.domain();
+    match kind {
+        Kind::Count => Noised::OneBit {
+            metric,
+            eps: eps.0,
+            bound: size,
+            bit: mechanisms::one_bit_mean(rng, x, u64::from(size), eps),
+        },
+        Kind::Histogram => Noised::Oue {
+            metric,
+            eps: eps.0,
+            bits: mechanisms::oue(rng, (x as usize).min(size as usize - 1), size as usize, eps),
+        },
+    }
+}
+
+/// Builds the day's report of one placement: ONE metric, drawn uniformly
+/// from [`ALL_METRICS`] whatever the data, noised with all of `eps`, which
+/// is charged to the ledger first (nothing is built if the budget does not
+/// allow it).
+///
+/// Sampling instead of splitting ε over eight metrics: each metric gets an
+/// eighth of the reports at the full ε, which for ε ≤ 2 has several times
+/// less variance than every report at ε/8; and since every report has the
+/// same shape and ε, nothing un-noised (such as "an order happened") shows
+/// in which values are present.
 pub fn build_report(
     rng: &mut impl RandomBits,
     day: &str,
     placement: &str,
     counts: &DayCounts,
-    eps_total: Epsilon,
+    eps: Epsilon,
     ledger: &mut Ledger,
     budget: Epsilon,
 ) -> Result<Report, BudgetError> {
-    let mut plan: Vec<(Metric, u64)> = vec![
-        (Metric::Impressions, counts.impressions),
-        (Metric::Clicks, counts.clicks),
-        (Metric::AddToCart, counts.add_to_cart),
-        (Metric::Dismissals, counts.dismissals),
-        (Metric::Purchases, counts.purchases),
-    ];
-    if let Some(v) = counts.order_value_cents {
-        plan.push((Metric::OrderValue, bucket(v, &ORDER_VALUE_EDGES) as u64));
-    }
-    if let Some(l) = counts.latency_us {
-        plan.push((Metric::Latency, bucket(l, &LATENCY_EDGES_US) as u64));
-    }
-    if let Some(r) = counts.relevance.filter(|r| (1..=5).contains(r)) {
-        plan.push((Metric::Relevance, u64::from(r - 1)));
-    }
-    let share = Epsilon((eps_total.0 / plan.len() as u32).max(1));
-    let spend = Epsilon(share.0 * plan.len() as u32);
-    ledger.try_spend(day, spend, budget)?;
-    let values = plan
-        .into_iter()
-        .map(|(metric, x)| {
-            let (kind, size) = metric.domain();
-            match kind {
-                Kind::Count => Noised::OneBit {
-                    metric,
-                    eps: share.0,
-                    bound: size,
-                    bit: mechanisms::one_bit_mean(rng, x, u64::from(size), share),
-                },
-                Kind::Histogram => Noised::Oue {
-                    metric,
-                    eps: share.0,
-                    bits: mechanisms::oue(rng, x as usize, size as usize, share),
-                },
-            }
-        })
-        .collect();
+    ledger.try_spend(day, eps, budget)?;
+    let metric = ALL_METRICS[uniform_below(rng, ALL_METRICS.len() as u64) as usize];
+    let value = noise(rng, metric, metric_value(counts, metric), eps);
     Ok(Report {
         v: REPORT_VERSION,
         day: day.to_string(),
         placement: placement.to_string(),
-        values,
+        values: vec![value],
     })
 }
 
@@ -370,16 +401,77 @@ mod tests {
             relevance: Some(4),
             ..Default::default()
         };
-        build_report(
-            &mut SplitMix64(5),
-            "2026-11-22",
-            "cart",
-            &counts,
-            Epsilon(2000),
-            &mut l,
-            Epsilon(2000),
-        )
-        .unwrap()
+        l.try_spend("2026-11-22", Epsilon(2000), Epsilon(2000))
+            .unwrap();
+        let mut rng = SplitMix64(5);
+        Report {
+            v: REPORT_VERSION,
+            day: "2026-11-22".into(),
+            placement: "cart".into(),
+            values: ALL_METRICS
+                .iter()
+                .map(|&m| noise(&mut rng, m, metric_value(&counts, m), Epsilon(250)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_built_report_carries_one_metric_drawn_uniformly_whatever_the_data() {
+        let busy = DayCounts {
+            impressions: 30,
+            clicks: 2,
+            order_value_cents: Some(5_000),
+            latency_us: Some(700),
+            relevance: Some(5),
+            ..Default::default()
+        };
+        let idle = DayCounts::default();
+        for counts in [busy, idle] {
+            let mut seen = [0u32; 8];
+            let draws = 8_000;
+            for seed in 0..draws {
+                let mut l = Ledger::load(None, "2026-11-22", Epsilon(2000));
+                let r = build_report(
+                    &mut SplitMix64(seed),
+                    "2026-11-22",
+                    "cart",
+                    &counts,
+                    Epsilon(1000),
+                    &mut l,
+                    Epsilon(2000),
+                )
+                .unwrap();
+                assert_eq!(r.values.len(), 1);
+                assert_eq!(r.values[0].eps(), 1000);
+                assert_eq!(l.spent, 1000, "charged once, in full");
+                let k = ALL_METRICS
+                    .iter()
+                    .position(|&m| m == r.values[0].metric())
+                    .unwrap();
+                seen[k] += 1;
+                r.validate().unwrap();
+            }
+            // χ² against uniform, 7 degrees of freedom: 24.3 is p = 0.001.
+            let e = f64::from(draws as u32) / 8.0;
+            let chi2: f64 = seen.iter().map(|&o| (f64::from(o) - e).powi(2) / e).sum();
+            assert!(chi2 < 24.3, "{seen:?} chi2 {chi2}");
+        }
+    }
+
+    #[test]
+    fn absent_values_are_bucket_zero_not_missing() {
+        let c = DayCounts::default();
+        assert_eq!(metric_value(&c, Metric::OrderValue), 0);
+        assert_eq!(metric_value(&c, Metric::Relevance), 0);
+        let c = DayCounts {
+            order_value_cents: Some(999),
+            relevance: Some(3),
+            latency_us: Some(20_000),
+            ..Default::default()
+        };
+        assert_eq!(metric_value(&c, Metric::OrderValue), 1);
+        assert_eq!(metric_value(&c, Metric::Relevance), 3);
+        assert_eq!(metric_value(&c, Metric::Latency), 8);
     }
 
     #[test]
@@ -434,7 +526,7 @@ mod tests {
     fn hostile_reports_are_rejected_with_the_field_named() {
         let good = sample().to_json();
         let cases: Vec<(String, &str)> = vec![
-            (good.replace("\"v\":1", "\"v\":7"), "version 7"),
+            (good.replace("\"v\":2", "\"v\":7"), "version 7"),
             (
                 good.replace("\"placement\":\"cart\"", "\"placement\":\"Cart<script>\""),
                 "placement",
@@ -456,7 +548,7 @@ mod tests {
                 "not valid",
             ),
             (
-                good.replacen("{\"v\":1,", "{\"v\":1,\"user_id\":\"u-123\",", 1),
+                good.replacen("{\"v\":2,", "{\"v\":2,\"user_id\":\"u-123\",", 1),
                 "unknown field",
             ),
             (
@@ -465,7 +557,7 @@ mod tests {
             ),
             ("[]".to_string(), "v"),
             (
-                "{\"v\":1,\"day\":\"2026-11-22\",\"placement\":\"cart\",\"values\":[]}".to_string(),
+                "{\"v\":2,\"day\":\"2026-11-22\",\"placement\":\"cart\",\"values\":[]}".to_string(),
                 "values",
             ),
             ("x".repeat(5000), "4096"),

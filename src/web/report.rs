@@ -17,8 +17,8 @@ use crate::privacy::ledger::Ledger;
 use crate::privacy::mechanisms::Epsilon;
 use crate::privacy::report::build_report;
 
-/// Placement reports a day's budget is shared between.
-pub const REPORTS_PER_DAY: u32 = 3;
+/// Placement reports a day's budget is shared between (each gets ε/2).
+pub const REPORTS_PER_DAY: u32 = 2;
 
 /// Random words from `crypto.getRandomValues`.
 pub struct CryptoRng {

@@ -242,7 +242,9 @@ test('privacy: the bytes sent are a noised report with no identifier, URL or ite
   const body = beacons.bodies()[0];
   const report = JSON.parse(body);
   assert.deepEqual(Object.keys(report).sort(), ['day', 'placement', 'v', 'values']);
-  assert.equal(report.v, 1);
+  assert.equal(report.v, 2);
+  assert.equal(report.values.length, 1, 'one metric per report, drawn at random');
+  assert.equal(report.values[0].eps, 1000, 'half the day\'s ε = 2 per placement report');
   assert.match(report.day, /^\d{4}-\d{2}-\d{2}$/);
   assert.equal(report.placement, 'product');
   assert.doesNotMatch(body, new RegExp(`${BANANA}|http|127\\.0\\.0\\.1|/p/|T\\d\\d:`), body);
@@ -284,10 +286,12 @@ test('dashboard: charts and a table of debiased KPIs with intervals, under the C
   const summary = await page.textContent('#summary');
   assert.ok(Number(summary.split(' ')[0]) >= 1, summary);
   assert.equal(await page.locator('figure.chart svg[role=img]').count(), 5);
-  // With a handful of noised reports a ratio may be undefined (its noised
-  // denominator can be <= 0); the per-client means always have an interval.
-  const label = await page.locator('figure.chart svg').nth(1).getAttribute('aria-label');
-  assert.match(label, /impressions: -?[\d.]+ \(95% interval -?[\d.]+ to -?[\d.]+\)/);
+  // Each report carries one metric drawn at random, and with a handful of
+  // noised reports a ratio may be undefined; but every report feeds some
+  // chart, and every number shown has its interval.
+  const labels = await page.locator('figure.chart svg').evaluateAll((svgs) => svgs.map((s) => s.getAttribute('aria-label')));
+  assert.match(labels[0], /^Rates per impression\. CTR: /);
+  assert.ok(labels.some((l) => /: -?[\d.]+%? \(95% interval -?[\d.]+%? to -?[\d.]+%?\)/.test(l)), labels.join('\n'));
   assert.ok((await page.locator('#table tbody tr').count()) >= 3);
   assert.deepEqual(await page.evaluate(() => window.__csp), []);
   assert.deepEqual(log.filter((l) => l.startsWith('error') || l.startsWith('pageerror')), []);

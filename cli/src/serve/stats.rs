@@ -23,8 +23,40 @@ pub struct Stats {
     pub dismissal_rate: Option<Estimate>,
     /// Share of histogram answers per bucket, by histogram metric.
     pub histograms: BTreeMap<String, Vec<Estimate>>,
-    /// Mean relevance answer (1–5), point estimate from the bucket shares.
+    /// Mean relevance answer (1–5) among answers, point estimate from the
+    /// bucket shares.
     pub relevance_mean: Option<f64>,
+    /// Purchases containing a recommended item per impression.
+    pub conversion_rate: Option<Estimate>,
+    /// Mean order value in cents over placement-days with an order, from
+    /// the bucket shares and bucket midpoints (point estimate).
+    pub order_value_mean_cents: Option<f64>,
+    /// Median and 90th percentile of the recommendation latency, µs: the
+    /// upper edge of the bucket where the measured share crosses (point
+    /// estimates; `None` past the last edge).
+    pub latency_p50_us: Option<u64>,
+    /// See `latency_p50_us`.
+    pub latency_p90_us: Option<u64>,
+}
+
+/// Shares of the buckets after "none" (bucket 0), clipped at 0 and
+/// normalised; `None` when nothing is left.
+fn present_shares(buckets: &[Estimate]) -> Option<Vec<f64>> {
+    let w: Vec<f64> = buckets.iter().skip(1).map(|e| e.value.max(0.0)).collect();
+    let total: f64 = w.iter().sum();
+    (total > 0.0).then(|| w.iter().map(|x| x / total).collect())
+}
+
+/// Upper bucket edge where the cumulative share first reaches `q`.
+fn quantile_edge(shares: &[f64], edges: &[u64], q: f64) -> Option<u64> {
+    let mut acc = 0.0;
+    for (k, s) in shares.iter().enumerate() {
+        acc += s;
+        if acc >= q - 1e-12 {
+            return edges.get(k).copied();
+        }
+    }
+    None
 }
 
 fn name(m: Metric) -> String {
@@ -119,19 +151,26 @@ pub fn compute(reports: &[Report]) -> Stats {
             .collect();
         histograms.entry(m).or_insert(shares);
     }
-    let relevance_mean = histograms.get("relevance").map(|b| {
-        let w: Vec<f64> = b.iter().map(|e| e.value.max(0.0)).collect();
-        let total: f64 = w.iter().sum();
-        if total > 0.0 {
-            w.iter()
-                .enumerate()
-                .map(|(k, x)| (k + 1) as f64 * x)
-                .sum::<f64>()
-                / total
-        } else {
-            f64::NAN
-        }
-    });
+    let relevance_mean = histograms
+        .get("relevance")
+        .and_then(|b| present_shares(b))
+        .map(|w| w.iter().enumerate().map(|(k, x)| (k + 1) as f64 * x).sum());
+    let order_value_mean_cents = histograms
+        .get("order_value")
+        .and_then(|b| present_shares(b))
+        .map(|w| {
+            let e = &xsell::privacy::report::ORDER_VALUE_EDGES;
+            let mid = |k: usize| match k {
+                0 => e[0] as f64 / 2.0,
+                k if k < e.len() => (e[k - 1] + e[k]) as f64 / 2.0,
+                _ => e[e.len() - 1] as f64 * 1.2,
+            };
+            w.iter().enumerate().map(|(k, x)| mid(k) * x).sum()
+        });
+    let latency = histograms.get("latency").and_then(|b| present_shares(b));
+    let edges = &xsell::privacy::report::LATENCY_EDGES_US;
+    let latency_p50_us = latency.as_ref().and_then(|w| quantile_edge(w, edges, 0.5));
+    let latency_p90_us = latency.as_ref().and_then(|w| quantile_edge(w, edges, 0.9));
     let rate = |num: &str| match (means.get(num), means.get("impressions")) {
         (Some(a), Some(b)) if b.value > 0.0 => Some(estimate::ratio(a, b)),
         _ => None,
@@ -141,6 +180,10 @@ pub fn compute(reports: &[Report]) -> Stats {
         ctr: rate("clicks"),
         add_to_cart_rate: rate("add_to_cart"),
         dismissal_rate: rate("dismissals"),
+        conversion_rate: rate("purchases"),
+        order_value_mean_cents,
+        latency_p50_us,
+        latency_p90_us,
         means,
         histograms,
         relevance_mean,
