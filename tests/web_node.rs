@@ -194,3 +194,13 @@ async fn loading_in_slices_gives_the_same_engine_and_the_same_errors() {
     );
     assert!(msg.contains("checksum"), "{msg}");
 }
+
+#[wasm_bindgen_test]
+fn relevance_answers_are_checked() {
+    let e = Engine::new(model(), JsValue::UNDEFINED).unwrap();
+    e.record_relevance("checkout", 4).unwrap();
+    let msg = message(e.record_relevance("checkout", 6).err().unwrap());
+    assert!(msg.contains("1 (not relevant) to 5"), "{msg}");
+    let msg = message(e.record_relevance("Check Out", 3).err().unwrap());
+    assert!(msg.contains("placement"), "{msg}");
+}

@@ -75,7 +75,7 @@ async function show(day, placement) {
   }
   const s = await r.json();
   const extra = [
-    s.order_value_mean_cents != null ? `average order $${(s.order_value_mean_cents / 100).toFixed(2)}` : null,
+    s.order_value_mean_cents ? `average order $${(s.order_value_mean_cents.value / 100).toFixed(2)} (95% interval $${(s.order_value_mean_cents.low / 100).toFixed(2)} to $${(s.order_value_mean_cents.high / 100).toFixed(2)})` : null,
     s.latency_p50_us != null ? `latency median ≤ ${s.latency_p50_us / 1000} ms` : null,
     s.latency_p90_us != null ? `p90 ≤ ${s.latency_p90_us / 1000} ms` : null,
   ].filter(Boolean);
@@ -93,7 +93,7 @@ async function show(day, placement) {
     chart('Per client-day (mean)', means, num),
     chart('Recommendation latency, ms (share of client-days)', hist('latency', LATENCY), pct, 1),
     chart('Order value (share of client-days)', hist('order_value', ORDER), pct, 1),
-    chart(`Relevance answers${s.relevance_mean ? ` (mean ${s.relevance_mean.toFixed(2)})` : ''}`, hist('relevance', RELEVANCE), pct, 1),
+    chart(`Relevance answers${s.relevance_mean ? ` (mean ${s.relevance_mean.value.toFixed(2)}, 95% interval ${s.relevance_mean.low.toFixed(2)} to ${s.relevance_mean.high.toFixed(2)})` : ''}`, hist('relevance', RELEVANCE), pct, 1),
   );
   addRows(tbody, rates, pct);
   addRows(tbody, means, num);

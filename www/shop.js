@@ -116,6 +116,17 @@
     showCount();
     renderCart();
     $('place-order')?.addEventListener('click', placeOrder);
+    // The optional survey: the answer is counted on the device and leaves
+    // it only noised, in the checkout placement's report.
+    $('relevance')?.addEventListener('click', (e) => {
+      const b = e.target instanceof Element ? e.target.closest('[data-relevance]') : null;
+      if (!b) return;
+      const answer = Number(b.getAttribute('data-relevance'));
+      window.xsell?.ready?.then((engine) => {
+        engine.recordRelevance('checkout', answer);
+        $('relevance-thanks').textContent = 'Thank you.';
+      }, () => {});
+    });
     const consent = $('consent');
     if (consent) {
       consent.checked = localStorage.getItem('xsell:consent') !== '0';

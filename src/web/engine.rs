@@ -674,6 +674,27 @@ impl Engine {
         self.inner.borrow_mut().click(placement, id);
     }
 
+    /// The shopper's answer to "how relevant were these suggestions?"
+    /// (1–5) for `placement` today; it leaves the device only noised, like
+    /// every count.
+    #[wasm_bindgen(js_name = recordRelevance)]
+    pub fn record_relevance(&self, placement: &str, answer: u8) -> Result<(), JsValue> {
+        if !(1..=5).contains(&answer) {
+            return Err(js_error(format!(
+                "relevance answer {answer}; give 1 (not relevant) to 5 (very relevant)"
+            )));
+        }
+        if !valid_placement(placement) {
+            return Err(js_error(format!(
+                "placement {placement:?} is not a valid name; use 1-32 characters of a-z, 0-9, _ and -"
+            )));
+        }
+        self.inner
+            .borrow_mut()
+            .count(placement, |c| c.relevance = Some(answer));
+        Ok(())
+    }
+
     /// The cart as the engine knows it (item ids).
     pub fn cart(&self) -> Vec<String> {
         self.inner.borrow().device.cart.clone()

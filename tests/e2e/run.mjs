@@ -298,3 +298,16 @@ test('dashboard: charts and a table of debiased KPIs with intervals, under the C
   await page.screenshot({ path: join(OUT, 'dashboard.png'), fullPage: true });
   await context.close();
 });
+
+test('checkout survey: the answer is counted on the device and sent only noised', async () => {
+  const { context, page, beacons } = await open();
+  await page.goto(`${base}/checkout`);
+  await page.waitForFunction(() => Boolean(window.xsell?.ready));
+  await page.evaluate(() => window.xsell.ready);
+  await page.locator('[data-relevance="4"]').click();
+  await page.waitForFunction(() => document.getElementById('relevance-thanks').textContent.length > 0);
+  const counts = await page.evaluate(() => JSON.parse(localStorage.getItem('xsell:device')).counts);
+  assert.equal(counts.find((c) => c.placement === 'checkout')?.counts.relevance, 4);
+  assert.equal(beacons.length, 0, 'nothing leaves while the page is open');
+  await context.close();
+});

@@ -328,7 +328,16 @@ async fn checkout(State(shop): State<Arc<Shop>>, Query(q): Query<PageQuery>) -> 
 <div id="checkout-summary" aria-live="polite"></div>
 <button type="button" id="place-order" class="add big">Place order</button>
 <p id="order-done" role="status"></p>
-<xsell-recommendations placement="checkout" heading="Last-minute additions" slots="4"></xsell-recommendations>"#;
+<xsell-recommendations placement="checkout" heading="Last-minute additions" slots="4"></xsell-recommendations>
+<fieldset id="relevance" class="survey">
+  <legend>How relevant were the suggestions in this shop today?</legend>
+  <button type="button" data-relevance="1">1 · not at all</button>
+  <button type="button" data-relevance="2">2</button>
+  <button type="button" data-relevance="3">3</button>
+  <button type="button" data-relevance="4">4</button>
+  <button type="button" data-relevance="5">5 · very</button>
+  <p id="relevance-thanks" role="status"></p>
+</fieldset>"#;
     page(&shop, &q, "Checkout", body, "")
 }
 

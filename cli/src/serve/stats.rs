@@ -23,14 +23,14 @@ pub struct Stats {
     pub dismissal_rate: Option<Estimate>,
     /// Share of histogram answers per bucket, by histogram metric.
     pub histograms: BTreeMap<String, Vec<Estimate>>,
-    /// Mean relevance answer (1–5) among answers, point estimate from the
-    /// bucket shares.
-    pub relevance_mean: Option<f64>,
+    /// Mean relevance answer (1–5) among answers, from the bucket shares
+    /// (delta method, buckets treated as independent).
+    pub relevance_mean: Option<Estimate>,
     /// Purchases containing a recommended item per impression.
     pub conversion_rate: Option<Estimate>,
     /// Mean order value in cents over placement-days with an order, from
-    /// the bucket shares and bucket midpoints (point estimate).
-    pub order_value_mean_cents: Option<f64>,
+    /// the bucket shares and bucket midpoints (delta method, as above).
+    pub order_value_mean_cents: Option<Estimate>,
     /// Median and 90th percentile of the recommendation latency, µs: the
     /// upper edge of the bucket where the measured share crosses (point
     /// estimates; `None` past the last edge).
@@ -45,6 +45,39 @@ fn present_shares(buckets: &[Estimate]) -> Option<Vec<f64>> {
     let w: Vec<f64> = buckets.iter().skip(1).map(|e| e.value.max(0.0)).collect();
     let total: f64 = w.iter().sum();
     (total > 0.0).then(|| w.iter().map(|x| x / total).collect())
+}
+
+/// The mean of `value_of(bucket)` over the buckets after "none", weighted
+/// by their estimated shares: R = Σ v·s / Σ s, with the delta-method
+/// variance Σ ((v − R)/S)² Var(s) (bucket estimates treated as independent).
+fn histogram_mean(buckets: &[Estimate], value_of: impl Fn(usize) -> f64) -> Option<Estimate> {
+    let present: Vec<(f64, &Estimate)> = buckets
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(k, e)| (value_of(k), e))
+        .collect();
+    let total: f64 = present.iter().map(|(_, e)| e.value.max(0.0)).sum();
+    if total <= 0.0 {
+        return None;
+    }
+    let r = present
+        .iter()
+        .map(|(v, e)| v * e.value.max(0.0))
+        .sum::<f64>()
+        / total;
+    let se = present
+        .iter()
+        .map(|(v, e)| ((v - r) / total).powi(2) * e.std_error.powi(2))
+        .sum::<f64>()
+        .sqrt();
+    Some(Estimate {
+        value: r,
+        std_error: se,
+        low: r - 1.959_963_984_540_054 * se,
+        high: r + 1.959_963_984_540_054 * se,
+        n: buckets.first().map_or(0, |e| e.n),
+    })
 }
 
 /// Upper bucket edge where the cumulative share first reaches `q`.
@@ -153,20 +186,16 @@ pub fn compute(reports: &[Report]) -> Stats {
     }
     let relevance_mean = histograms
         .get("relevance")
-        .and_then(|b| present_shares(b))
-        .map(|w| w.iter().enumerate().map(|(k, x)| (k + 1) as f64 * x).sum());
-    let order_value_mean_cents = histograms
-        .get("order_value")
-        .and_then(|b| present_shares(b))
-        .map(|w| {
-            let e = &xsell::privacy::report::ORDER_VALUE_EDGES;
-            let mid = |k: usize| match k {
-                0 => e[0] as f64 / 2.0,
-                k if k < e.len() => (e[k - 1] + e[k]) as f64 / 2.0,
-                _ => e[e.len() - 1] as f64 * 1.2,
-            };
-            w.iter().enumerate().map(|(k, x)| mid(k) * x).sum()
-        });
+        .and_then(|b| histogram_mean(b, |k| k as f64));
+    let order_value_mean_cents = histograms.get("order_value").and_then(|b| {
+        let e = &xsell::privacy::report::ORDER_VALUE_EDGES;
+        // Bucket k ≥ 1 spans edges[k-2]..edges[k-1]; the last is open.
+        histogram_mean(b, |k| match k {
+            1 => e[0] as f64 / 2.0,
+            k if k - 1 < e.len() => (e[k - 2] + e[k - 1]) as f64 / 2.0,
+            _ => e[e.len() - 1] as f64 * 1.2,
+        })
+    });
     let latency = histograms.get("latency").and_then(|b| present_shares(b));
     let edges = &xsell::privacy::report::LATENCY_EDGES_US;
     let latency_p50_us = latency.as_ref().and_then(|w| quantile_edge(w, edges, 0.5));
@@ -187,5 +216,48 @@ pub fn compute(reports: &[Report]) -> Stats {
         means,
         histograms,
         relevance_mean,
+    }
+}
+
+#[cfg(test)]
+mod histogram_tests {
+    use super::*;
+
+    fn est(value: f64, std_error: f64) -> Estimate {
+        Estimate {
+            value,
+            std_error,
+            low: value - 2.0 * std_error,
+            high: value + 2.0 * std_error,
+            n: 100,
+        }
+    }
+
+    #[test]
+    fn histogram_mean_ignores_none_and_propagates_error() {
+        // none 0.5, then buckets valued 1 and 3 with shares 0.25 each.
+        let b = [est(0.5, 0.1), est(0.25, 0.02), est(0.25, 0.02)];
+        let m = histogram_mean(&b, |k| [0.0, 1.0, 3.0][k]).unwrap();
+        assert!((m.value - 2.0).abs() < 1e-12);
+        // dR/ds = (v - R)/S = ±2 for both buckets: se = sqrt(2 * 4 * 0.02²).
+        assert!(
+            (m.std_error - (8.0f64).sqrt() * 0.02).abs() < 1e-12,
+            "{}",
+            m.std_error
+        );
+        assert!(histogram_mean(&[est(1.0, 0.1), est(-0.1, 0.1)], |k| k as f64).is_none());
+    }
+
+    #[test]
+    fn quantiles_come_from_the_measured_buckets() {
+        let shares = [0.2, 0.4, 0.3, 0.1];
+        let edges = [100, 250, 500];
+        assert_eq!(quantile_edge(&shares, &edges, 0.5), Some(250));
+        assert_eq!(quantile_edge(&shares, &edges, 0.9), Some(500));
+        assert_eq!(
+            quantile_edge(&shares, &edges, 0.95),
+            None,
+            "past the last edge"
+        );
     }
 }
