@@ -11,6 +11,7 @@ export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 D=../shared/data/instacart
 ADDR="${XSELL_ADDR:-127.0.0.1:8710}"
 mkdir -p out
+bash .ci/install build   # wasm32 target, wasm-bindgen CLI, npm packages (skipped when present)
 cargo build --release -p xsell-cli
 if [ "${XSELL_SKIP_EVAL:-0}" != 1 ] || [ ! -f out/model.xsm ]; then
   # --demo-shop only adds the shop's URLs, images and (made-up) prices to the
