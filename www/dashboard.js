@@ -24,6 +24,7 @@ function chart(title, rows, fmt, max) {
   fig.className = 'chart';
   const cap = document.createElement('figcaption');
   cap.textContent = title;
+  if (!rows.length) rows = [{ label: '', est: null }];
   const W = 320, row = 26, left = 90, H = rows.length * row + 24;
   const hi = max ?? Math.max(1e-9, ...rows.map((r) => (r.est ? r.est.high : 0)));
   const x = (v) => left + Math.max(0, Math.min(1, v / hi)) * (W - left - 10);
@@ -79,7 +80,8 @@ async function show(day, placement) {
     s.latency_p50_us != null ? `latency median ≤ ${s.latency_p50_us / 1000} ms` : null,
     s.latency_p90_us != null ? `p90 ≤ ${s.latency_p90_us / 1000} ms` : null,
   ].filter(Boolean);
-  $('summary').textContent = `${s.reports} reports on ${day}${placement ? ` for ${placement}` : ''}.${extra.length ? ` ${extra.join(', ')}.` : ''}`;
+  const few = s.reports < 200 ? ' Few reports: each carries one metric, so the intervals are wide.' : '';
+  $('summary').textContent = `${s.reports} reports on ${day}${placement ? ` for ${placement}` : ''}.${extra.length ? ` ${extra.join(', ')}.` : ''}${few}`;
   const rates = [
     { label: 'CTR', est: s.ctr },
     { label: 'add to cart', est: s.add_to_cart_rate },
