@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::privacy::report::DayCounts;
-use crate::slate::fatigue::LoadOutcome;
+use crate::slate::fatigue::{load_versioned, LoadOutcome};
 use crate::EventKind;
 
 /// Format version of the stored state.
@@ -123,27 +123,10 @@ impl DeviceState {
     /// Reads a stored state; anything unusable gives a fresh state and says
     /// why, never an error.
     pub fn load(stored: Option<&str>) -> (Self, LoadOutcome) {
-        let Some(text) = stored else {
-            return (Self::default(), LoadOutcome::Fresh);
-        };
-        match serde_json::from_str::<DeviceState>(text) {
-            Ok(s) if s.v == DEVICE_STATE_VERSION => {
-                let mut s = s;
-                s.enforce_bounds();
-                (s, LoadOutcome::Loaded)
-            }
-            Ok(s) => (
-                Self::default(),
-                LoadOutcome::Reset(format!(
-                    "device state version {} is not {DEVICE_STATE_VERSION}",
-                    s.v
-                )),
-            ),
-            Err(e) => (
-                Self::default(),
-                LoadOutcome::Reset(format!("stored device state is not readable: {e}")),
-            ),
-        }
+        let (mut s, outcome) =
+            load_versioned(stored, "device state", DEVICE_STATE_VERSION, |s: &Self| s.v);
+        s.enforce_bounds();
+        (s, outcome)
     }
 
     /// Compact JSON.

@@ -169,6 +169,13 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> ReportError {
     }
 }
 
+/// A placement name as reports carry it: 1–32 characters of `a-z 0-9 _ -`.
+pub fn valid_placement(p: &str) -> bool {
+    (1..=32).contains(&p.len())
+        && p.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
 fn valid_day(d: &str) -> bool {
     let b = d.as_bytes();
     b.len() == 10
@@ -191,7 +198,7 @@ impl Report {
         let probe: serde_json::Value =
             serde_json::from_slice(body).map_err(|e| ReportError::Malformed(e.to_string()))?;
         match probe.get("v").and_then(|v| v.as_u64()) {
-            Some(2) => {}
+            Some(v) if v == u64::from(REPORT_VERSION) => {}
             Some(v) => {
                 return Err(ReportError::UnsupportedVersion(
                     v.min(u64::from(u32::MAX)) as u32
@@ -219,13 +226,7 @@ impl Report {
                 ),
             ));
         }
-        if self.placement.is_empty()
-            || self.placement.len() > 32
-            || !self
-                .placement
-                .bytes()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'-')
-        {
+        if !valid_placement(&self.placement) {
             return Err(invalid(
                 "placement",
                 "must be 1-32 characters of a-z, 0-9, _ and -",

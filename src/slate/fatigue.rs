@@ -223,29 +223,39 @@ pub enum LoadOutcome {
     Reset(String),
 }
 
+/// Reads versioned JSON state kept on the device (`what` names it in the
+/// reasons). Missing → default; unreadable or another version → default
+/// and [`LoadOutcome::Reset`] with the reason — never an error.
+pub fn load_versioned<T: serde::de::DeserializeOwned + Default>(
+    stored: Option<&str>,
+    what: &str,
+    expected: u32,
+    version: impl Fn(&T) -> u32,
+) -> (T, LoadOutcome) {
+    let Some(text) = stored else {
+        return (T::default(), LoadOutcome::Fresh);
+    };
+    match serde_json::from_str::<T>(text) {
+        Ok(s) if version(&s) == expected => (s, LoadOutcome::Loaded),
+        Ok(s) => (
+            T::default(),
+            LoadOutcome::Reset(format!("{what} version {} is not {expected}", version(&s))),
+        ),
+        Err(e) => (
+            T::default(),
+            LoadOutcome::Reset(format!("stored {what} is not readable: {e}")),
+        ),
+    }
+}
+
 impl FatigueState {
     /// Reads a stored state. Anything unusable yields a fresh state and
     /// [`LoadOutcome::Reset`] — never an error: a broken state must not
     /// break the page.
     pub fn load(stored: Option<&str>) -> (Self, LoadOutcome) {
-        let Some(text) = stored else {
-            return (Self::default(), LoadOutcome::Fresh);
-        };
-        match serde_json::from_str::<FatigueState>(text) {
-            Ok(s) if s.v == STATE_VERSION => {
-                let mut s = s;
-                s.enforce_bounds();
-                (s, LoadOutcome::Loaded)
-            }
-            Ok(s) => (
-                Self::default(),
-                LoadOutcome::Reset(format!("state version {} is not {STATE_VERSION}", s.v)),
-            ),
-            Err(e) => (
-                Self::default(),
-                LoadOutcome::Reset(format!("stored state is not readable: {e}")),
-            ),
-        }
+        let (mut s, outcome) = load_versioned(stored, "state", STATE_VERSION, |s: &Self| s.v);
+        s.enforce_bounds();
+        (s, outcome)
     }
 
     /// Serializes the state (compact JSON).

@@ -14,7 +14,7 @@ use super::report::Reporter;
 use super::storage::Store;
 use super::util::{describe, js_error, now_ms, parse_options, perf_now, today, warn};
 use crate::device::{code_kind, DeviceState};
-use crate::privacy::report::DayCounts;
+use crate::privacy::report::{valid_placement, DayCounts};
 use crate::slate::fatigue::{FatigueState, LoadOutcome};
 use crate::slate::pipeline::{build_slate, SlateConfig};
 use crate::slate::trigger::PageContext;
@@ -102,11 +102,15 @@ fn page_type(name: &str) -> Option<PageType> {
     })
 }
 
-/// A placement name as reports accept it.
-pub fn valid_placement(p: &str) -> bool {
-    (1..=32).contains(&p.len())
-        && p.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+/// `Err` with what to do when `p` is not a placement name reports accept.
+fn check_placement(p: &str) -> Result<(), String> {
+    if valid_placement(p) {
+        Ok(())
+    } else {
+        Err(format!(
+            "placement {p:?} is not a valid name; use 1-32 characters of a-z, 0-9, _ and -"
+        ))
+    }
 }
 
 /// `raw` if it is an http(s) or relative URL (and, when `same_origin` is
@@ -256,11 +260,7 @@ impl Inner {
     pub(crate) fn recommend(&mut self, req: &SlateRequest) -> Result<SlateOut, String> {
         let started = perf_now();
         let placement = req.placement.clone().unwrap_or_else(|| "cart".into());
-        if !valid_placement(&placement) {
-            return Err(format!(
-                "placement {placement:?} is not a valid name; use 1-32 characters of a-z, 0-9, _ and -"
-            ));
-        }
+        check_placement(&placement)?;
         let page_name = req
             .page
             .clone()
@@ -684,11 +684,7 @@ impl Engine {
                 "relevance answer {answer}; give 1 (not relevant) to 5 (very relevant)"
             )));
         }
-        if !valid_placement(placement) {
-            return Err(js_error(format!(
-                "placement {placement:?} is not a valid name; use 1-32 characters of a-z, 0-9, _ and -"
-            )));
-        }
+        check_placement(placement).map_err(js_error)?;
         self.inner
             .borrow_mut()
             .count(placement, |c| c.relevance = Some(answer));
