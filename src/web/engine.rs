@@ -617,23 +617,20 @@ impl Engine {
                 .and_then(|v| v.as_f64())
                 .filter(|v| v.is_finite() && *v >= 0.0);
             let converted = inner.device.purchase(&items, now);
+            // Every placement shown today shares the order; one save below.
             let day = today();
-            let placements: Vec<String> = inner
+            for c in inner
                 .device
                 .counts
-                .iter()
+                .iter_mut()
                 .filter(|c| c.day == day && c.counts.impressions > 0)
-                .map(|c| c.placement.clone())
-                .collect();
-            for p in placements {
-                inner.count(&p, |c| {
-                    if converted {
-                        c.purchases += 1;
-                    }
-                    if let Some(v) = value {
-                        c.order_value_cents = Some((v * 100.0).round() as u64);
-                    }
-                });
+            {
+                if converted {
+                    c.counts.purchases += 1;
+                }
+                if let Some(v) = value {
+                    c.counts.order_value_cents = Some((v * 100.0).round() as u64);
+                }
             }
         } else {
             for id in &items {
