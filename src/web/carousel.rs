@@ -149,6 +149,28 @@ fn text(
     Ok(e)
 }
 
+/// `<button type="button">` with its part, `data-act` action and accessible
+/// label, showing `shown`.
+fn button(
+    doc: &web_sys::Document,
+    part: &str,
+    act: &str,
+    label: &str,
+    shown: &str,
+) -> Result<Element, JsValue> {
+    text(
+        doc,
+        "button",
+        &[
+            ("type", "button"),
+            ("part", part),
+            ("data-act", act),
+            ("aria-label", label),
+        ],
+        shown,
+    )
+}
+
 fn card(doc: &web_sys::Document, c: &Card, k: usize, n: usize) -> Result<Element, JsValue> {
     let li = el(
         doc,
@@ -218,36 +240,24 @@ fn card(doc: &web_sys::Document, c: &Card, k: usize, n: usize) -> Result<Element
         )?,
     )?;
     let actions = el(doc, "div", &[("class", "actions")])?;
-    append(
-        &actions,
-        &text(
-            doc,
-            "button",
-            &[
-                ("type", "button"),
-                ("part", "add"),
-                ("class", "add"),
-                ("data-act", "add"),
-                ("aria-label", &format!("Add {} to cart", c.title)),
-            ],
-            "Add to cart",
-        )?,
+    let b = button(
+        doc,
+        "add",
+        "add",
+        &format!("Add {} to cart", c.title),
+        "Add to cart",
     )?;
-    append(
-        &actions,
-        &text(
-            doc,
-            "button",
-            &[
-                ("type", "button"),
-                ("part", "dismiss"),
-                ("class", "dismiss"),
-                ("data-act", "dismiss"),
-                ("aria-label", &format!("Not interested in {}", c.title)),
-            ],
-            "Not interested",
-        )?,
+    b.set_attribute("class", "add")?;
+    append(&actions, &b)?;
+    let b = button(
+        doc,
+        "dismiss",
+        "dismiss",
+        &format!("Not interested in {}", c.title),
+        "Not interested",
     )?;
+    b.set_attribute("class", "dismiss")?;
+    append(&actions, &b)?;
     li.append_child(&actions)?;
     Ok(li)
 }
@@ -558,17 +568,7 @@ pub(crate) fn mount(
     let controls = el(&doc, "div", &[("class", "controls")])?;
     let autoplay = o.autoplay && !reduced_motion();
     let pause = if autoplay {
-        let b = text(
-            &doc,
-            "button",
-            &[
-                ("type", "button"),
-                ("part", "control"),
-                ("data-act", "pause"),
-                ("aria-label", "Stop automatic rotation"),
-            ],
-            "Pause",
-        )?;
+        let b = button(&doc, "control", "pause", "Stop automatic rotation", "Pause")?;
         controls.append_child(&b)?;
         Some(b)
     } else {
@@ -576,31 +576,11 @@ pub(crate) fn mount(
     };
     append(
         &controls,
-        &text(
-            &doc,
-            "button",
-            &[
-                ("type", "button"),
-                ("part", "control"),
-                ("data-act", "prev"),
-                ("aria-label", "Previous items"),
-            ],
-            "‹",
-        )?,
+        &button(&doc, "control", "prev", "Previous items", "‹")?,
     )?;
     append(
         &controls,
-        &text(
-            &doc,
-            "button",
-            &[
-                ("type", "button"),
-                ("part", "control"),
-                ("data-act", "next"),
-                ("aria-label", "Next items"),
-            ],
-            "›",
-        )?,
+        &button(&doc, "control", "next", "Next items", "›")?,
     )?;
     head.append_child(&controls)?;
     section.append_child(&head)?;
