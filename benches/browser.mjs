@@ -2,14 +2,10 @@
 // running demo shop (scripts/bench-browser.sh starts one) and prints the
 // results as a Markdown table. The longtask API reports only tasks over
 // 50 ms: "none" means no task of the run was longer.
-import { chromium } from 'playwright-core';
+import { launch } from '../tests/e2e/chrome.mjs';
 
 const base = process.argv[2] ?? 'http://127.0.0.1:8710';
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const browser = await launch();
 const page = await browser.newPage();
 page.on('pageerror', (e) => console.error('pageerror:', e.message));
 await page.goto(`${base}/bench?auto=1`);

@@ -4,14 +4,7 @@
 # /bench and prints the results table. Takes about a minute after the builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
-D=../shared/data/instacart
-[ -x node_modules/.bin/esbuild ] || npm ci --no-audit --no-fund >/dev/null
-cargo build --release -p xsell-cli
-[ -f dist/script/xsell.js ] && [ -z "${XSELL_REBUILD_WEB:-}" ] || bash scripts/build-web.sh
-mkdir -p target/e2e
-[ -f target/e2e/model.xsm ] || ./target/release/xsell train --events "$D/train_full.txt" \
-  --catalog "$D/products.csv" --demo-shop --no-tune -o target/e2e/model.xsm
+source scripts/demo-prep.sh
 ADDR=127.0.0.1:8719
 ./target/release/xsell serve --addr "$ADDR" --db "$(mktemp -d)/bench.sqlite" \
   --model target/e2e/model.xsm --www www --dist dist 2>/dev/null &

@@ -12,15 +12,11 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
-import { chromium } from 'playwright-core';
+import { launch } from './chrome.mjs';
 
 const BIN = process.env.XSELL_BIN ?? 'target/release/xsell';
 const MODEL = process.env.XSELL_MODEL ?? 'target/e2e/model.xsm';
 const OUT = process.env.XSELL_OUT ?? 'out/e2e';
-export const CHROME_ARGS = [
-  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-];
 
 let server;
 let base;
@@ -66,10 +62,7 @@ before(async () => {
     server.on('exit', (code) => reject(new Error(`xsell serve exited (${code}): ${err}`)));
   });
   proxy = await startProxy();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [...CHROME_ARGS, `--proxy-server=http://127.0.0.1:${proxy.address().port}`, '--proxy-bypass-list=<-loopback>'],
-  });
+  browser = await launch([`--proxy-server=http://127.0.0.1:${proxy.address().port}`, '--proxy-bypass-list=<-loopback>']);
 });
 
 after(async () => {
