@@ -5,7 +5,7 @@
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 D=../shared/data/instacart
 [ -x node_modules/.bin/esbuild ] || npm ci --no-audit --no-fund >/dev/null
-cargo build --release -p xsell-cli
+cargo build --release -p xsell-cli -p xsell-demo
 [ -f dist/script/xsell.js ] && [ -z "${XSELL_REBUILD_WEB:-}" ] || bash scripts/build-web.sh
 mkdir -p target/e2e
 ./target/release/xsell train --events "$D/train_full.txt" --catalog "$D/products.csv" \

@@ -12,7 +12,7 @@ D=../shared/data/instacart
 ADDR="${XSELL_ADDR:-127.0.0.1:8710}"
 mkdir -p out
 bash .ci/install build   # wasm32 target, wasm-bindgen CLI, npm packages (skipped when present)
-cargo build --release -p xsell-cli
+cargo build --release -p xsell-cli -p xsell-demo
 if [ "${XSELL_SKIP_EVAL:-0}" != 1 ] || [ ! -f out/model.xsm ]; then
   # --demo-shop only adds the shop's URLs, images and (made-up) prices to the
   # written model; the evaluation does not read them.
@@ -31,5 +31,5 @@ echo "== building the widget"
 bash scripts/build-web.sh
 echo
 echo "== serving the demo shop (Ctrl-C stops it)"
-exec ./target/release/xsell serve --addr "$ADDR" --db out/feedback.sqlite \
+exec ./target/release/xsell-demo --addr "$ADDR" --db out/feedback.sqlite \
   --model out/model.xsm --www www --dist dist

@@ -1,35 +1,17 @@
-//! # xsell core
+//! The browser package: a thin layer over `xsell-core`, compiled only for
+//! `wasm32` (natively this crate is empty). [`Engine`] loads a model and keeps the shopper's state in
+//! `localStorage`; [`Carousel`] renders a slate into a shadow root.
 //!
-//! The pure-Rust heart of xsell, with no browser types: it builds and is
-//! tested natively, and the same code runs in the trainer, the evaluator and
-//! (compiled to WebAssembly) the shopper's browser.
-//!
-//! - [`ModelBuilder`] writes the compact binary model (format in
-//!   `docs/model-format.md`), [`Model::parse`] validates it and reads it in
-//!   place, without copying.
-//! - [`Recommender`] scores a shopping session against a model and returns
-//!   ranked items, each with a [`Reason`].
-#![warn(missing_docs)]
+//! Every failure that crosses into JavaScript is a real `Error` with a
+//! message that says what went wrong and what to do. The host page is never
+//! touched outside the widget's own element.
+#![cfg(target_arch = "wasm32")]
 
-pub mod device;
-mod error;
-pub mod format;
-mod model;
-mod params;
-pub mod privacy;
-mod quant;
-pub mod safe_url;
-mod score;
-pub mod slate;
-pub mod synth;
-#[cfg(target_arch = "wasm32")]
-pub mod web;
-mod writer;
+mod carousel;
+mod engine;
+mod report;
+mod storage;
+mod util;
 
-pub use error::{BuildError, Error, ModelError, ParamError};
-pub use model::{checksum, Link, Links, Model, ModelLoader};
-pub use params::{ScoringParams, ValidParams};
-pub use score::{
-    rank_order, Event, EventKind, PageType, Reason, Recommendation, Recommender, Request,
-};
-pub use writer::{popularity_code, CategoryRecord, ItemRecord, ModelBuilder, Neighbour};
+pub use carousel::{live_listeners, Carousel};
+pub use engine::Engine;

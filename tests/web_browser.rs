@@ -5,6 +5,7 @@
 //! corrupt.
 #![cfg(target_arch = "wasm32")]
 
+#[path = "../crates/core/tests/common/mod.rs"]
 mod common;
 
 use js_sys::Reflect;
@@ -12,7 +13,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, HtmlElement, ShadowRoot};
-use xsell::web::{live_listeners, Engine};
+use xsell::{live_listeners, Engine};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -30,7 +31,7 @@ fn obj(json: &str) -> JsValue {
 
 /// An engine over the grocery fixture with its own storage keys, with
 /// bananas in the cart.
-fn engine(prefix: &str, builder: xsell::ModelBuilder) -> Engine {
+fn engine(prefix: &str, builder: xsell_core::ModelBuilder) -> Engine {
     let opts = obj(&format!(r#"{{"storagePrefix":"{prefix}"}}"#));
     let e = Engine::new(builder.build().unwrap().into_boxed_slice(), opts).unwrap();
     e.track("add_to_cart", obj(r#"{"items":[{"item_id":"b"}]}"#))

@@ -3,12 +3,13 @@
 //! with a message that says what to do.
 #![cfg(target_arch = "wasm32")]
 
+#[path = "../crates/core/tests/common/mod.rs"]
 mod common;
 
 use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
-use xsell::web::Engine;
+use xsell::Engine;
 
 fn model() -> Box<[u8]> {
     common::grocery().build().unwrap().into_boxed_slice()

@@ -8,7 +8,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xsell::{checksum, format, Event, Model, Recommender, Request};
+use xsell_core::{checksum, format, Event, Model, Recommender, Request};
 
 fuzz_target!(|data: &[u8]| {
     let mut bytes = data.to_vec();

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xsell::privacy::report::Report;
+use xsell_core::privacy::report::Report;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(r) = Report::parse(data) {

@@ -1,8 +1,8 @@
 // End-to-end tests of the demo shop in real headless Chromium
-// (playwright-core, the machine's /usr/bin/chromium). Starts `xsell serve`
-// with the demo shop on a loopback port; run through scripts/e2e.sh, which
+// (playwright-core, the machine's /usr/bin/chromium). Starts `xsell-demo`
+// (the demo shop beside the collector) on a loopback port; run through scripts/e2e.sh, which
 // builds the widget and a model first.
-//   XSELL_BIN    the xsell binary (default target/release/xsell)
+//   XSELL_BIN    the demo binary (default target/release/xsell-demo)
 //   XSELL_MODEL  the model file (default target/e2e/model.xsm)
 //   XSELL_OUT    where the screenshot goes (default out/e2e)
 import { test, before, after } from 'node:test';
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import http from 'node:http';
 import { launch } from './chrome.mjs';
 
-const BIN = process.env.XSELL_BIN ?? 'target/release/xsell';
+const BIN = process.env.XSELL_BIN ?? 'target/release/xsell-demo';
 const MODEL = process.env.XSELL_MODEL ?? 'target/e2e/model.xsm';
 const OUT = process.env.XSELL_OUT ?? 'out/e2e';
 
@@ -49,7 +49,7 @@ function startProxy() {
 
 before(async () => {
   const db = join(mkdtempSync(join(tmpdir(), 'xsell-e2e-')), 'reports.sqlite');
-  server = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--db', db, '--model', MODEL, '--www', 'www', '--dist', 'dist'], {
+  server = spawn(BIN, ['--addr', '127.0.0.1:0', '--db', db, '--model', MODEL, '--www', 'www', '--dist', 'dist'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   base = await new Promise((resolve, reject) => {
@@ -59,7 +59,7 @@ before(async () => {
       const m = /demo shop on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
       if (m) resolve(m[1]);
     });
-    server.on('exit', (code) => reject(new Error(`xsell serve exited (${code}): ${err}`)));
+    server.on('exit', (code) => reject(new Error(`xsell-demo exited (${code}): ${err}`)));
   });
   proxy = await startProxy();
   browser = await launch([`--proxy-server=http://127.0.0.1:${proxy.address().port}`, '--proxy-bypass-list=<-loopback>']);

@@ -1,0 +1,121 @@
+//! Bounded load generator for the collector, on loopback only.
+//!
+//! `cargo run --release -p xsell-cli --example loadgen -- [SECONDS] [THREADS] [STORE]`
+//!
+//! STORE is a `postgres://` URL of a scratch database; without it a fresh
+//! SQLite file is used. Starts the real collector in-process on 127.0.0.1,
+//! then sends valid noised reports from THREADS client threads for SECONDS
+//! seconds (default 10 s, 8 threads, at most 120 s), each waiting for its
+//! acknowledgement, and prints sustained reports/s and latency percentiles.
+//! It stops by itself.
+
+use std::time::{Duration, Instant};
+use xsell_cli::serve::{spawn_local, ServeConfig};
+use xsell_core::privacy::exact::SplitMix64;
+use xsell_core::privacy::ledger::Ledger;
+use xsell_core::privacy::mechanisms::Epsilon;
+use xsell_core::privacy::report::{build_report, DayCounts};
+
+fn block<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let seconds: u64 = args
+        .get(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10)
+        .min(120);
+    let threads: usize = args
+        .get(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8)
+        .clamp(1, 64);
+    let dir = std::env::temp_dir().join(format!("xsell-loadgen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = args
+        .get(3)
+        .cloned()
+        .unwrap_or_else(|| dir.join("reports.sqlite").to_string_lossy().into_owned());
+    let (addr, state) = spawn_local(
+        &spec,
+        None,
+        ServeConfig {
+            rate_per_second: 1e9,
+        },
+    )
+    .expect("opening the store");
+    let before = block(state.store().count()).unwrap();
+    let url = format!("http://{addr}/v1/reports");
+    // Pre-built distinct reports, so the clients measure the server, not the noise.
+    let bodies: Vec<String> = (0..1000u64)
+        .map(|c| {
+            let mut l = Ledger::load(None, "2026-11-22", Epsilon(2000));
+            let counts = DayCounts {
+                impressions: c % 30,
+                clicks: c % 3,
+                relevance: Some((c % 5 + 1) as u8),
+                ..Default::default()
+            };
+            build_report(
+                &mut SplitMix64(c),
+                "2026-11-22",
+                "cart",
+                &counts,
+                Epsilon(2000),
+                &mut l,
+                Epsilon(2000),
+            )
+            .unwrap()
+            .to_json()
+        })
+        .collect();
+    let bodies = std::sync::Arc::new(bodies);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let t0 = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let (url, bodies) = (url.clone(), bodies.clone());
+            std::thread::spawn(move || {
+                let agent = ureq::AgentBuilder::new().build();
+                let mut lat = Vec::new();
+                let mut k = t;
+                while Instant::now() < deadline {
+                    let s = Instant::now();
+                    let ok = matches!(agent.post(&url).send_string(&bodies[k % bodies.len()]), Ok(r) if r.status() == 204);
+                    assert!(ok, "a report was not acknowledged");
+                    lat.push(s.elapsed());
+                    k += threads;
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut lat: Vec<Duration> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    let elapsed = t0.elapsed().as_secs_f64();
+    lat.sort();
+    let pct =
+        |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1e3;
+    let stored = block(state.store().count()).unwrap() - before;
+    println!(
+        "{} store, {threads} client threads, {seconds} s on loopback",
+        state.store().kind()
+    );
+    println!("acknowledged: {} reports, stored: {stored}", lat.len());
+    println!("sustained: {:.0} reports/s", lat.len() as f64 / elapsed);
+    println!(
+        "latency: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        pct(0.5),
+        pct(0.99),
+        pct(1.0)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

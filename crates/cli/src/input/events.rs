@@ -1,0 +1,411 @@
+//! Event logs: the session-rec/GRU4Rec TSV, OTTO JSON lines, and xsell's
+//! generic event CSV / JSON lines (documented in `docs/input-formats.md`).
+
+use super::{read_text, split_csv_line, BadRows, InputError, RawEvent, ReadStats, RowError};
+use serde::Deserialize;
+use std::path::Path;
+use xsell_core::EventKind;
+
+/// Which event-log format a file is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EventFormat {
+    /// Decide from the extension and first line.
+    Auto,
+    /// session-rec / GRU4Rec: tab-separated `SessionId ItemId Time`.
+    SessionRec,
+    /// OTTO: `{"session", "events": [{"aid", "ts", "type"}]}` per line.
+    Otto,
+    /// Generic CSV: `session_id,item_id,event,timestamp[,user]`.
+    Csv,
+    /// Generic JSON lines with the same fields as the CSV.
+    Jsonl,
+}
+
+fn detect(path: &Path, text: &str) -> EventFormat {
+    let first = text.lines().next().unwrap_or("");
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if first.contains("\"events\"") {
+        EventFormat::Otto
+    } else if ext == "jsonl" || ext == "json" || first.trim_start().starts_with('{') {
+        EventFormat::Jsonl
+    } else if first.contains('\t') {
+        EventFormat::SessionRec
+    } else {
+        EventFormat::Csv
+    }
+}
+
+/// Reads an event log. Events come back in file order.
+pub fn read_events(
+    path: &Path,
+    format: EventFormat,
+    policy: BadRows,
+) -> Result<(Vec<RawEvent>, ReadStats), InputError> {
+    let text = read_text(path)?;
+    let format = if format == EventFormat::Auto {
+        detect(path, &text)
+    } else {
+        format
+    };
+    let mut stats = ReadStats::default();
+    let events = match format {
+        EventFormat::SessionRec => read_delimited(path, &text, '\t', policy, &mut stats, true)?,
+        EventFormat::Csv => read_delimited(path, &text, ',', policy, &mut stats, false)?,
+        EventFormat::Otto => read_otto(path, &text, policy, &mut stats)?,
+        EventFormat::Jsonl | EventFormat::Auto => read_jsonl(path, &text, policy, &mut stats)?,
+    };
+    if events.is_empty() {
+        return Err(InputError::Empty(path.to_path_buf()));
+    }
+    stats.rows = events.len();
+    Ok((events, stats))
+}
+
+fn row_err(path: &Path, line: usize, field: &str, reason: impl Into<String>) -> RowError {
+    RowError {
+        file: path.to_path_buf(),
+        line,
+        field: field.to_string(),
+        reason: reason.into(),
+    }
+}
+
+fn find_col(header: &[String], names: &[&str]) -> Option<usize> {
+    header
+        .iter()
+        .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+}
+
+fn read_delimited(
+    path: &Path,
+    text: &str,
+    sep: char,
+    policy: BadRows,
+    stats: &mut ReadStats,
+    session_rec: bool,
+) -> Result<Vec<RawEvent>, InputError> {
+    let mut lines = text.lines().enumerate();
+    let Some((_, head)) = lines.next() else {
+        return Err(InputError::Empty(path.to_path_buf()));
+    };
+    let header = split_csv_line(head.trim_start_matches('\u{feff}'), sep).unwrap_or_default();
+    let missing = |column: &str| InputError::MissingColumn {
+        file: path.to_path_buf(),
+        column: column.to_string(),
+        found: header.join(", "),
+        hint: if session_rec {
+            "session-rec files start with `SessionId\\tItemId\\tTime`"
+        } else {
+            "generic event CSV needs session_id,item_id,event,timestamp (user optional)"
+        },
+    };
+    let c_session = find_col(&header, &["SessionId", "session_id", "session"])
+        .ok_or_else(|| missing("session_id"))?;
+    let c_item = find_col(&header, &["ItemId", "item_id", "item", "aid"])
+        .ok_or_else(|| missing("item_id"))?;
+    let c_time =
+        find_col(&header, &["Time", "timestamp", "ts"]).ok_or_else(|| missing("timestamp"))?;
+    let c_event = find_col(&header, &["event", "event_name", "type"]);
+    if !session_rec && c_event.is_none() {
+        return Err(missing("event"));
+    }
+    let c_user = find_col(&header, &["user", "user_id", "UserId", "user_pseudonym"]);
+    let mut out = Vec::new();
+    for (k, line) in lines {
+        let ln = k + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Some(f) = split_csv_line(line, sep) else {
+            stats.reject(policy, row_err(path, ln, "line", "unterminated quote"))?;
+            continue;
+        };
+        if f.len() < header.len() {
+            stats.reject(
+                policy,
+                row_err(
+                    path,
+                    ln,
+                    "line",
+                    format!("{} fields, the header has {}", f.len(), header.len()),
+                ),
+            )?;
+            continue;
+        }
+        let session = f[c_session].trim();
+        let item = f[c_item].trim();
+        if session.is_empty() {
+            stats.reject(
+                policy,
+                row_err(path, ln, &header[c_session], "empty session id"),
+            )?;
+            continue;
+        }
+        if item.is_empty() {
+            stats.reject(policy, row_err(path, ln, &header[c_item], "empty item id"))?;
+            continue;
+        }
+        let time = match parse_time(f[c_time].trim()) {
+            Some(t) => t,
+            None => {
+                stats.reject(
+                    policy,
+                    row_err(
+                        path,
+                        ln,
+                        &header[c_time],
+                        format!("`{}` is not a number", f[c_time].trim()),
+                    ),
+                )?;
+                continue;
+            }
+        };
+        let kind = match c_event {
+            None => EventKind::AddToCart,
+            Some(c) => match EventKind::from_name(f[c].trim()) {
+                Some(k) => k,
+                None => {
+                    stats.reject(policy, row_err(path, ln, &header[c], format!("unknown event `{}`; use a GA4 name: view_item, add_to_cart, remove_from_cart, purchase, select_item", f[c].trim())))?;
+                    continue;
+                }
+            },
+        };
+        let user = c_user
+            .map(|c| f[c].trim().to_string())
+            .filter(|u| !u.is_empty());
+        out.push(RawEvent {
+            session: session.to_string(),
+            item: item.to_string(),
+            kind,
+            time,
+            user,
+        });
+    }
+    Ok(out)
+}
+
+fn parse_time(s: &str) -> Option<i64> {
+    s.parse::<i64>().ok().or_else(|| {
+        s.parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite() && f.abs() < 9e15)
+            .map(|f| f as i64)
+    })
+}
+
+#[derive(Deserialize)]
+struct OttoLine {
+    session: serde_json::Value,
+    events: Vec<OttoEvent>,
+}
+
+#[derive(Deserialize)]
+struct OttoEvent {
+    aid: serde_json::Value,
+    ts: i64,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+fn id_text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn read_otto(
+    path: &Path,
+    text: &str,
+    policy: BadRows,
+    stats: &mut ReadStats,
+) -> Result<Vec<RawEvent>, InputError> {
+    let mut out = Vec::new();
+    for (k, line) in text.lines().enumerate() {
+        let ln = k + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: OttoLine = match serde_json::from_str(line) {
+            Ok(p) => p,
+            Err(e) => {
+                stats.reject(policy, row_err(path, ln, "json", e.to_string()))?;
+                continue;
+            }
+        };
+        let Some(session) = id_text(&parsed.session) else {
+            stats.reject(
+                policy,
+                row_err(
+                    path,
+                    ln,
+                    "session",
+                    "must be a number or a non-empty string",
+                ),
+            )?;
+            continue;
+        };
+        for (j, e) in parsed.events.iter().enumerate() {
+            let (Some(item), Some(kind)) = (id_text(&e.aid), EventKind::from_name(&e.kind)) else {
+                stats.reject(
+                    policy,
+                    row_err(
+                        path,
+                        ln,
+                        &format!("events[{j}]"),
+                        format!(
+                            "bad aid or unknown type `{}` (expected clicks, carts, orders)",
+                            e.kind
+                        ),
+                    ),
+                )?;
+                continue;
+            };
+            out.push(RawEvent {
+                session: session.clone(),
+                item,
+                kind,
+                time: e.ts,
+                user: None,
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+struct JsonEvent {
+    session_id: serde_json::Value,
+    item_id: serde_json::Value,
+    event: String,
+    timestamp: i64,
+    #[serde(default)]
+    user: Option<String>,
+}
+
+fn read_jsonl(
+    path: &Path,
+    text: &str,
+    policy: BadRows,
+    stats: &mut ReadStats,
+) -> Result<Vec<RawEvent>, InputError> {
+    let mut out = Vec::new();
+    for (k, line) in text.lines().enumerate() {
+        let ln = k + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let e: JsonEvent = match serde_json::from_str(line) {
+            Ok(e) => e,
+            Err(e) => {
+                stats.reject(policy, row_err(path, ln, "json", format!("{e}; expected {{\"session_id\", \"item_id\", \"event\", \"timestamp\"}}")))?;
+                continue;
+            }
+        };
+        let (Some(session), Some(item)) = (id_text(&e.session_id), id_text(&e.item_id)) else {
+            stats.reject(
+                policy,
+                row_err(
+                    path,
+                    ln,
+                    "session_id/item_id",
+                    "must be numbers or non-empty strings",
+                ),
+            )?;
+            continue;
+        };
+        let Some(kind) = EventKind::from_name(&e.event) else {
+            stats.reject(
+                policy,
+                row_err(path, ln, "event", format!("unknown event `{}`", e.event)),
+            )?;
+            continue;
+        };
+        out.push(RawEvent {
+            session,
+            item,
+            kind,
+            time: e.timestamp,
+            user: e.user,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn tmp(name: &str, body: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(name);
+        std::fs::File::create(&p)
+            .unwrap()
+            .write_all(body.as_bytes())
+            .unwrap();
+        (dir, p)
+    }
+
+    #[test]
+    fn session_rec_tsv_reads_and_names_bad_rows() {
+        let (_d, p) = tmp(
+            "t.txt",
+            "SessionId\tItemId\tTime\n1\t10\t100\n1\t11\tabc\n2\t12\t102\n",
+        );
+        let err = read_events(&p, EventFormat::Auto, BadRows::Fail)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("t.txt:3") && err.contains("Time") && err.contains("abc"),
+            "{err}"
+        );
+        let (ev, st) = read_events(&p, EventFormat::Auto, BadRows::Skip).unwrap();
+        assert_eq!(ev.len(), 2);
+        assert_eq!(st.skipped, 1);
+        assert_eq!(ev[1].item, "12");
+    }
+
+    #[test]
+    fn otto_jsonl_maps_event_types() {
+        let (_d, p) = tmp(
+            "o.jsonl",
+            r#"{"session":0,"events":[{"aid":5,"ts":1,"type":"clicks"},{"aid":6,"ts":2,"type":"carts"},{"aid":6,"ts":3,"type":"orders"}]}"#,
+        );
+        let (ev, _) = read_events(&p, EventFormat::Auto, BadRows::Fail).unwrap();
+        assert_eq!(
+            ev.iter().map(|e| e.kind).collect::<Vec<_>>(),
+            vec![EventKind::View, EventKind::AddToCart, EventKind::Purchase]
+        );
+    }
+
+    #[test]
+    fn generic_csv_needs_event_column_and_known_names() {
+        let (_d, p) = tmp("e.csv", "session_id,item_id,timestamp\n1,2,3\n");
+        let err = read_events(&p, EventFormat::Auto, BadRows::Fail)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`event`"), "{err}");
+        let (_d, p) = tmp(
+            "e.csv",
+            "session_id,item_id,event,timestamp,user\ns1,sku-1,view_item,10,u\ns1,sku-2,buy,11,u\n",
+        );
+        let err = read_events(&p, EventFormat::Auto, BadRows::Fail)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("e.csv:3") && err.contains("buy"), "{err}");
+    }
+
+    #[test]
+    fn generic_jsonl_reads_user() {
+        let (_d, p) = tmp("e.jsonl", "{\"session_id\":\"a\",\"item_id\":7,\"event\":\"add_to_cart\",\"timestamp\":5,\"user\":\"p1\"}\nnot json\n");
+        assert!(read_events(&p, EventFormat::Auto, BadRows::Fail)
+            .unwrap_err()
+            .to_string()
+            .contains("e.jsonl:2"));
+        let (ev, st) = read_events(&p, EventFormat::Auto, BadRows::Skip).unwrap();
+        assert_eq!((ev.len(), st.skipped), (1, 1));
+        assert_eq!(ev[0].user.as_deref(), Some("p1"));
+    }
+}

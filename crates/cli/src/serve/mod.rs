@@ -1,0 +1,216 @@
+//! `xsell serve`: the collector. A real HTTP server (axum on tokio) that
+//! receives noised reports, stores them durably (embedded SQLite by
+//! default, PostgreSQL when one machine is not enough), answers
+//! debiased KPIs, and serves the model file with long-lived caching.
+//!
+//! - `POST /v1/reports`: strict validation ([`Report::parse`]); 204 only
+//!   after the report is committed; 400 for anything malformed (nothing
+//!   stored); 413 above 4 KiB; 429 when the global rate limit is hit (the
+//!   limit is a single token bucket, so no address is ever stored).
+//! - `GET /v1/stats?day=YYYY-MM-DD[&placement=name]`: [`stats::Stats`].
+//! - `GET /model.xsm`: the model, `ETag` from its CRC, `immutable`.
+
+pub mod stats;
+pub mod store;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use xsell_core::privacy::report::{Report, MAX_REPORT_BYTES};
+
+pub use store::{PgStore, SqliteStore, Store, StoreError};
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Reports per second accepted in total (token bucket, burst = one second).
+    pub rate_per_second: f64,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            rate_per_second: 5_000.0,
+        }
+    }
+}
+
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+/// Shared state of the handlers.
+pub struct AppState {
+    store: Store,
+    model: Option<Vec<u8>>,
+    config: ServeConfig,
+    bucket: Mutex<Bucket>,
+}
+
+impl AppState {
+    /// State over a store and an optional model file.
+    pub fn new(store: Store, model: Option<Vec<u8>>, config: ServeConfig) -> Arc<Self> {
+        let tokens = config.rate_per_second;
+        Arc::new(Self {
+            store,
+            model,
+            config,
+            bucket: Mutex::new(Bucket {
+                tokens,
+                last: Instant::now(),
+            }),
+        })
+    }
+
+    fn take_token(&self) -> bool {
+        let mut b = self.bucket.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        let rate = self.config.rate_per_second;
+        b.tokens = (b.tokens + now.duration_since(b.last).as_secs_f64() * rate).min(rate);
+        b.last = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The store (for tests and tools).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+/// The router.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/v1/reports", post(post_report))
+        .route("/v1/stats", get(get_stats))
+        .route("/model.xsm", get(get_model))
+        .layer(DefaultBodyLimit::max(MAX_REPORT_BYTES))
+        .with_state(state)
+}
+
+fn error(status: StatusCode, message: String) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+async fn post_report(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    if !state.take_token() {
+        return error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate limit reached; retry later".into(),
+        );
+    }
+    let report = match Report::parse(&body) {
+        Ok(r) => r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    match state.store.insert(&report).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("storage failed, report not stored: {e}"),
+        ),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct StatsQuery {
+    day: String,
+    placement: Option<String>,
+}
+
+async fn get_stats(State(state): State<Arc<AppState>>, Query(q): Query<StatsQuery>) -> Response {
+    match state.store.reports(&q.day, q.placement.as_deref()).await {
+        Ok(reports) => Json(stats::compute(&reports)).into_response(),
+        Err(e) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("storage failed: {e}"),
+        ),
+    }
+}
+
+async fn get_model(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let Some(bytes) = &state.model else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "no model configured (start with --model)".into(),
+        );
+    };
+    // The model's own CRC-32 identifies its content.
+    let etag = format!("\"xsm-{:08x}\"", xsell_core::checksum(bytes));
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (
+                header::CACHE_CONTROL,
+                "public, max-age=31536000, immutable".to_string(),
+            ),
+            (header::ETAG, etag),
+        ],
+        bytes.clone(),
+    )
+        .into_response()
+}
+
+/// Starts a collector on an ephemeral port of 127.0.0.1, in a background
+/// thread with its own runtime, over the store `spec` (see [`Store::open`]);
+/// for tests, the load generator and simulations. Returns its address and
+/// state; the server lives as long as the process.
+pub fn spawn_local(
+    spec: &str,
+    model: Option<Vec<u8>>,
+    config: ServeConfig,
+) -> Result<(std::net::SocketAddr, Arc<AppState>), StoreError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spec = spec.to_string();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
+        rt.block_on(async move {
+            let store = match Store::open(&spec).await {
+                Ok(s) => s,
+                Err(e) => return tx.send(Err(e)).unwrap_or(()),
+            };
+            let state = AppState::new(store, model, config);
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("a loopback port");
+            let addr = listener.local_addr().expect("a bound address");
+            let _ = tx.send(Ok((addr, state.clone())));
+            let _ = axum::serve(listener, router(state)).await;
+        });
+    });
+    rx.recv().map_err(|e| StoreError::Task(e.to_string()))?
+}
+
+/// Binds `addr` (loopback in every use here), prints `banner(url)` for the
+/// bound address (port 0 picks a free one), and serves `app` until Ctrl-C.
+pub async fn run(
+    addr: std::net::SocketAddr,
+    app: Router,
+    banner: impl FnOnce(&str) -> String,
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let app = app.layer(tower_http::compression::CompressionLayer::new());
+    eprintln!("{}", banner(&format!("http://{}", listener.local_addr()?)));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

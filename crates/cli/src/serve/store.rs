@@ -1,0 +1,206 @@
+//! Durable report storage in embedded SQLite (one file, WAL, fsync on
+//! commit): a report is acknowledged only after its transaction commits.
+
+use rusqlite::{params, Connection};
+use std::path::Path;
+use std::sync::Mutex;
+use xsell_core::privacy::report::Report;
+
+/// The SQLite store.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database file.
+    pub fn open(path: &Path) -> rusqlite::Result<Self> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: the WAL is fsynced at every commit, so an acknowledged
+        // report survives a crash or kill -9.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS reports (
+                 id INTEGER PRIMARY KEY,
+                 day TEXT NOT NULL,
+                 placement TEXT NOT NULL,
+                 body TEXT NOT NULL
+             );
+             CREATE INDEX IF NOT EXISTS reports_day_placement ON reports(day, placement);",
+        )?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// Stores a validated report; returns once it is committed.
+    pub fn insert(&self, r: &Report) -> rusqlite::Result<()> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        conn.execute(
+            "INSERT INTO reports (day, placement, body) VALUES (?1, ?2, ?3)",
+            params![r.day, r.placement, r.to_json()],
+        )?;
+        Ok(())
+    }
+
+    /// All reports of a day (and placement, if given).
+    pub fn reports(&self, day: &str, placement: Option<&str>) -> rusqlite::Result<Vec<Report>> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stmt = conn.prepare("SELECT body FROM reports WHERE day = ?1 AND (?2 IS NULL OR placement = ?2) ORDER BY id")?;
+        let rows = stmt.query_map(params![day, placement], |row| row.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for body in rows {
+            // Stored bodies were validated on the way in; re-validate anyway.
+            if let Ok(r) = Report::parse(body?.as_bytes()) {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Number of stored reports.
+    pub fn count(&self) -> rusqlite::Result<u64> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        conn.query_row("SELECT COUNT(*) FROM reports", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+    }
+}
+
+/// Errors of either backend.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL failed.
+    #[error("postgres: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// The blocking task failed.
+    #[error("storage task failed: {0}")]
+    Task(String),
+}
+
+/// PostgreSQL store: for when one machine is not enough (several collectors
+/// in front of one database). Commits are durable on acknowledgement with
+/// the server's default `synchronous_commit = on`.
+pub struct PgStore {
+    client: tokio_postgres::Client,
+}
+
+impl PgStore {
+    /// Connects (e.g. `postgres://xsell:xsell@127.0.0.1/xsell`) and creates the table.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                eprintln!("postgres connection closed: {e}");
+            }
+        });
+        client
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS reports (
+                     id BIGSERIAL PRIMARY KEY,
+                     day TEXT NOT NULL,
+                     placement TEXT NOT NULL,
+                     body TEXT NOT NULL
+                 );
+                 CREATE INDEX IF NOT EXISTS reports_day_placement ON reports(day, placement);",
+            )
+            .await?;
+        Ok(Self { client })
+    }
+}
+
+/// The collector's storage: embedded SQLite by default, PostgreSQL as the option.
+pub enum Store {
+    /// One SQLite file.
+    Sqlite(std::sync::Arc<SqliteStore>),
+    /// A PostgreSQL database.
+    Postgres(PgStore),
+}
+
+impl Store {
+    /// Opens `spec`: a `postgres://` or `postgresql://` URL, else a SQLite file path.
+    pub async fn open(spec: &str) -> Result<Self, StoreError> {
+        if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+            Ok(Store::Postgres(PgStore::connect(spec).await?))
+        } else {
+            Ok(Store::Sqlite(std::sync::Arc::new(SqliteStore::open(
+                Path::new(spec),
+            )?)))
+        }
+    }
+
+    /// Which backend, for logs and reports.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Stores a validated report; returns once it is committed.
+    pub async fn insert(&self, r: &Report) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => {
+                let (s, r) = (s.clone(), r.clone());
+                tokio::task::spawn_blocking(move || s.insert(&r))
+                    .await
+                    .map_err(|e| StoreError::Task(e.to_string()))??;
+            }
+            Store::Postgres(p) => {
+                p.client
+                    .execute(
+                        "INSERT INTO reports (day, placement, body) VALUES ($1, $2, $3)",
+                        &[&r.day, &r.placement, &r.to_json()],
+                    )
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// All reports of a day (and placement, if given).
+    pub async fn reports(
+        &self,
+        day: &str,
+        placement: Option<&str>,
+    ) -> Result<Vec<Report>, StoreError> {
+        match self {
+            Store::Sqlite(s) => {
+                let (s, day, placement) =
+                    (s.clone(), day.to_string(), placement.map(str::to_string));
+                Ok(
+                    tokio::task::spawn_blocking(move || s.reports(&day, placement.as_deref()))
+                        .await
+                        .map_err(|e| StoreError::Task(e.to_string()))??,
+                )
+            }
+            Store::Postgres(p) => {
+                let rows = p.client.query("SELECT body FROM reports WHERE day = $1 AND ($2::TEXT IS NULL OR placement = $2) ORDER BY id", &[&day, &placement]).await?;
+                Ok(rows
+                    .iter()
+                    .filter_map(|row| Report::parse(row.get::<_, String>(0).as_bytes()).ok())
+                    .collect())
+            }
+        }
+    }
+
+    /// Number of stored reports.
+    pub async fn count(&self) -> Result<u64, StoreError> {
+        match self {
+            Store::Sqlite(s) => {
+                let s = s.clone();
+                Ok(tokio::task::spawn_blocking(move || s.count())
+                    .await
+                    .map_err(|e| StoreError::Task(e.to_string()))??)
+            }
+            Store::Postgres(p) => Ok(p
+                .client
+                .query_one("SELECT COUNT(*) FROM reports", &[])
+                .await?
+                .get::<_, i64>(0) as u64),
+        }
+    }
+}

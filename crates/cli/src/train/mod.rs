@@ -1,0 +1,235 @@
+//! The trainer: counts co-occurrence and sequential transitions in the
+//! training sessions, turns them into normalised, sparsified item-to-item
+//! weights, learns item vectors, tunes the scoring parameters on held-out
+//! training data and writes the model.
+//!
+//! Cost is linear in events times the (bounded) co-occurrence window, so the
+//! counting stage maps directly onto SQL for logs too large for one machine
+//! (see the README, "Scaling").
+
+mod tune;
+mod vectors;
+
+pub use tune::{TuneReport, Tuner};
+pub use vectors::item_vectors;
+
+use crate::input::Catalog;
+use crate::sessions::{Dataset, Session};
+use std::collections::HashMap;
+use xsell_core::{CategoryRecord, ItemRecord, ModelBuilder, Neighbour, ScoringParams};
+
+/// Training-time hyper-parameters (they change the stored weights).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrainConfig {
+    /// Neighbours kept per item.
+    pub max_neighbours: usize,
+    /// Window of the sequential channel: an item links to the next `steps` items.
+    pub steps: usize,
+    /// Co-occurrence window in positions (0 = whole session).
+    pub co_window: usize,
+    /// Exponent of the source item's count in the normalisation.
+    pub source_exponent: f32,
+    /// Exponent of the target item's count in the normalisation.
+    pub target_exponent: f32,
+    /// Dimension of the item vectors (0 = none).
+    pub vector_dim: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            max_neighbours: 100,
+            steps: 10,
+            co_window: 0,
+            source_exponent: 0.75,
+            target_exponent: 0.25,
+            vector_dim: 16,
+        }
+    }
+}
+
+/// The training configurations tried during tuning: normalisation exponents
+/// from cosine-like to strongly popularity-penalising.
+pub fn config_candidates(base: &TrainConfig) -> Vec<TrainConfig> {
+    let grid: Vec<(f32, f32)> = match std::env::var("XSELL_EXPONENTS") {
+        Ok(v) => v
+            .split(';')
+            .filter_map(|p| p.split_once(','))
+            .filter_map(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+            .collect(),
+        Err(_) => vec![
+            (0.5, 0.25),
+            (0.75, 0.25),
+            (1.0, 0.25),
+            (0.75, 0.1),
+            (0.75, 0.5),
+        ],
+    };
+    grid.into_iter()
+        .map(|(s, t)| TrainConfig {
+            source_exponent: s,
+            target_exponent: t,
+            ..*base
+        })
+        .collect()
+}
+
+/// Raw counts over the training sessions.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    /// Sessions containing each item.
+    pub item_sessions: Vec<u32>,
+    /// Symmetric co-occurrence per item (distinct items per session).
+    pub co: Vec<HashMap<u32, f32>>,
+    /// Forward transitions weighted by 1/gap within `steps`.
+    pub seq: Vec<HashMap<u32, f32>>,
+}
+
+/// Counts pairs in the sessions.
+pub fn count(n_items: usize, sessions: &[Session], cfg: &TrainConfig) -> Counts {
+    let mut c = Counts {
+        item_sessions: vec![0; n_items],
+        co: vec![HashMap::new(); n_items],
+        seq: vec![HashMap::new(); n_items],
+    };
+    let mut seen: Vec<u32> = Vec::new();
+    for s in sessions {
+        seen.clear();
+        for &i in &s.items {
+            if !seen.contains(&i) {
+                seen.push(i);
+            }
+        }
+        for &i in &seen {
+            c.item_sessions[i as usize] += 1;
+        }
+        // Pairs of distinct items, each pair once per session (within the window).
+        let w = if cfg.co_window == 0 {
+            usize::MAX
+        } else {
+            cfg.co_window
+        };
+        for (a, &i) in seen.iter().enumerate() {
+            for (b, &j) in seen.iter().enumerate() {
+                if a != b && a.abs_diff(b) <= w {
+                    *c.co[i as usize].entry(j).or_insert(0.0) += 1.0;
+                }
+            }
+        }
+        for (p, &i) in s.items.iter().enumerate() {
+            for gap in 1..=cfg.steps {
+                let Some(&j) = s.items.get(p + gap) else {
+                    break;
+                };
+                if j != i {
+                    *c.seq[i as usize].entry(j).or_insert(0.0) += 1.0 / gap as f32;
+                }
+            }
+        }
+    }
+    c
+}
+
+/// Normalises the counts and keeps the strongest `max_neighbours` per item.
+pub fn neighbours(counts: &Counts, cfg: &TrainConfig) -> Vec<Vec<Neighbour>> {
+    let pow = |n: u32, e: f32| (n.max(1) as f32).powf(e);
+    (0..counts.item_sessions.len())
+        .map(|i| {
+            let src = pow(counts.item_sessions[i], cfg.source_exponent);
+            let mut row: HashMap<u32, (f32, f32)> = HashMap::new();
+            for (&j, &v) in &counts.co[i] {
+                row.entry(j).or_default().0 =
+                    v / (src * pow(counts.item_sessions[j as usize], cfg.target_exponent));
+            }
+            for (&j, &v) in &counts.seq[i] {
+                row.entry(j).or_default().1 =
+                    v / (src * pow(counts.item_sessions[j as usize], cfg.target_exponent));
+            }
+            let co_max = row
+                .values()
+                .map(|v| v.0)
+                .fold(0.0f32, f32::max)
+                .max(f32::MIN_POSITIVE);
+            let seq_max = row
+                .values()
+                .map(|v| v.1)
+                .fold(0.0f32, f32::max)
+                .max(f32::MIN_POSITIVE);
+            let mut v: Vec<Neighbour> = row
+                .into_iter()
+                .map(|(target, (co, seq))| Neighbour { target, co, seq })
+                .collect();
+            let key = |n: &Neighbour| n.co / co_max + n.seq / seq_max;
+            v.sort_by(|a, b| key(b).total_cmp(&key(a)).then(a.target.cmp(&b.target)));
+            v.truncate(cfg.max_neighbours);
+            v
+        })
+        .collect()
+}
+
+/// Item and category tables for the model, from the vocabulary and an
+/// optional catalogue (items absent from the catalogue get their id as title).
+pub fn item_tables(
+    data: &Dataset,
+    counts: &Counts,
+    catalog: Option<&Catalog>,
+) -> (Vec<ItemRecord>, Vec<CategoryRecord>) {
+    let mut categories: Vec<CategoryRecord> = Vec::new();
+    let mut cat_index: HashMap<(Option<u16>, String), u16> = HashMap::new();
+    let mut items = Vec::with_capacity(data.n_items());
+    for (k, id) in data.item_ids.iter().enumerate() {
+        let entry = catalog.and_then(|c| c.get(id));
+        let mut parent: Option<u16> = None;
+        if let Some(e) = entry {
+            for name in &e.category_path {
+                let key = (parent, name.clone());
+                let c = *cat_index.entry(key).or_insert_with(|| {
+                    categories.push(CategoryRecord {
+                        name: name.clone(),
+                        parent,
+                    });
+                    (categories.len() - 1) as u16
+                });
+                parent = Some(c);
+            }
+        }
+        items.push(ItemRecord {
+            id: id.clone(),
+            title: entry.map_or_else(|| id.clone(), |e| e.title.clone()),
+            url: entry.map(|e| e.url.clone()).unwrap_or_default(),
+            image: entry.map(|e| e.image.clone()).unwrap_or_default(),
+            price_cents: entry.and_then(|e| e.price_cents),
+            category: parent,
+            in_stock: entry.is_none_or(|e| e.in_stock),
+            popularity: counts.item_sessions[k],
+        });
+    }
+    (items, categories)
+}
+
+/// Builds a complete model (without tuning) from training data.
+pub fn build(
+    data: &Dataset,
+    catalog: Option<&Catalog>,
+    cfg: &TrainConfig,
+    params: ScoringParams,
+) -> ModelBuilder {
+    let counts = count(data.n_items(), &data.sessions, cfg);
+    let nbrs = neighbours(&counts, cfg);
+    let (items, categories) = item_tables(data, &counts, catalog);
+    let vectors = (cfg.vector_dim > 0).then(|| {
+        (
+            cfg.vector_dim,
+            item_vectors(&counts, &items, cfg.vector_dim, 7),
+        )
+    });
+    ModelBuilder {
+        items,
+        categories,
+        neighbours: nbrs,
+        vectors,
+        params,
+        train_sessions: data.sessions.len() as u32,
+        train_events: data.n_events() as u32,
+    }
+}

@@ -1,0 +1,218 @@
+//! The `xsell` binary end to end, on real data where it exists and on
+//! small files written here.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn xsell() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_xsell"))
+}
+
+fn data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+}
+
+/// Writes a small two-pattern shop: (milk, cereal, bananas) and (pasta, sauce, cheese).
+fn tiny_shop(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let mut train = String::from("session_id,item_id,event,timestamp,user\n");
+    for s in 0..40 {
+        let items: &[&str] = if s % 2 == 0 {
+            &["milk", "cereal", "bananas"]
+        } else {
+            &["pasta", "sauce", "cheese"]
+        };
+        for (k, it) in items.iter().enumerate() {
+            train.push_str(&format!(
+                "s{s},{it},add_to_cart,{},u{}\n",
+                s * 10 + k,
+                s % 5
+            ));
+        }
+    }
+    let test = "session_id,item_id,event,timestamp\nt1,milk,add_to_cart,1000\nt1,cereal,add_to_cart,1001\nt1,bananas,add_to_cart,1002\nt2,pasta,add_to_cart,1003\nt2,sauce,add_to_cart,1004\n";
+    let catalog = "id,title,category,price,in_stock\nmilk,Whole Milk,Dairy > Milk,1.99,true\ncereal,Corn Flakes,Breakfast,3.49,true\nbananas,Bananas,Produce > Fruit,0.99,true\npasta,Spaghetti,Pantry > Pasta,1.49,true\nsauce,Tomato Sauce,Pantry > Sauces,2.29,true\ncheese,Parmesan,Dairy > Cheese,5.99,true\n";
+    let (t, e, c) = (
+        dir.join("train.csv"),
+        dir.join("test.csv"),
+        dir.join("catalog.csv"),
+    );
+    std::fs::write(&t, train).unwrap();
+    std::fs::write(&e, test).unwrap();
+    std::fs::write(&c, catalog).unwrap();
+    (t, e, c)
+}
+
+#[test]
+fn train_inspect_and_recommend_with_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, _, catalog) = tiny_shop(dir.path());
+    let model = dir.path().join("m.xsm");
+    let out = xsell()
+        .args(["train", "--events"])
+        .arg(&train)
+        .arg("--catalog")
+        .arg(&catalog)
+        .arg("-o")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = xsell()
+        .args(["recommend", "--model"])
+        .arg(&model)
+        .args(["milk", "-n", "2"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    let header = lines.next().unwrap_or("");
+    assert!(
+        header.starts_with("placement: cart, decision: show (2 slots)"),
+        "{text}"
+    );
+    let first = lines.next().unwrap_or("");
+    assert!(
+        first.contains("cereal") || first.contains("bananas"),
+        "{text}"
+    );
+    assert!(
+        first.contains("Often bought with Whole Milk")
+            || first.contains("Often added after Whole Milk"),
+        "{text}"
+    );
+    let out = xsell().arg("inspect").arg(&model).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("items: 6"), "{text}");
+}
+
+#[test]
+fn eval_exact_form_writes_session_rec_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, test, _) = tiny_shop(dir.path());
+    let recs = dir.path().join("recs.csv");
+    let out = xsell()
+        .args(["eval", "--train"])
+        .arg(&train)
+        .arg("--test")
+        .arg(&test)
+        .arg("--save-recs")
+        .arg(&recs)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&recs).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "SessionId;Position;Recommendations;Scores");
+    // t1 has 3 items -> positions 1, 2; t2 has 2 -> position 1.
+    assert_eq!(lines.len(), 1 + 3);
+    let row: Vec<&str> = lines[1].split(';').collect();
+    assert_eq!(row.len(), 4);
+    let items: Vec<&str> = row[2].split(',').collect();
+    let scores: Vec<f64> = row[3].split(',').map(|s| s.parse().unwrap()).collect();
+    assert_eq!(items.len(), scores.len());
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first");
+    // After milk, cereal (same pattern) must be ranked first and milk never recommended.
+    assert_eq!((row[0], row[1], items[0]), ("t1", "1", "cereal"));
+    assert!(!items.contains(&"milk"));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("| xsell (session only) | 1.0000 | 1.0000 |"),
+        "{table}"
+    );
+}
+
+#[test]
+fn malformed_rows_name_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "session_id,item_id,event,timestamp\ns1,a,add_to_cart,1\ns1,b,add_to_kart,2\ns1,c,add_to_cart,3\ns2,a,add_to_cart,4\ns2,c,add_to_cart,5\n").unwrap();
+    let model = dir.path().join("m.xsm");
+    let out = xsell()
+        .args(["train", "--no-tune", "--events"])
+        .arg(&bad)
+        .arg("-o")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.csv:3")
+            && err.contains("event")
+            && err.contains("add_to_kart")
+            && err.contains("--skip-bad-rows"),
+        "{err}"
+    );
+    let out = xsell()
+        .args(["train", "--no-tune", "--skip-bad-rows", "--events"])
+        .arg(&bad)
+        .arg("-o")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 malformed rows of 5"));
+}
+
+#[test]
+fn corrupt_model_is_refused_with_advice() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, _, _) = tiny_shop(dir.path());
+    let model = dir.path().join("m.xsm");
+    assert!(xsell()
+        .args(["train", "--no-tune", "--events"])
+        .arg(&train)
+        .arg("-o")
+        .arg(&model)
+        .status()
+        .unwrap()
+        .success());
+    let mut bytes = std::fs::read(&model).unwrap();
+    let k = bytes.len() - 10;
+    bytes[k] ^= 1;
+    std::fs::write(&model, &bytes).unwrap();
+    let out = xsell().arg("inspect").arg(&model).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("checksum mismatch") && err.contains("re-download"),
+        "{err}"
+    );
+}
+
+#[test]
+fn trains_on_the_real_otto_sample() {
+    let otto = data().join("otto/sample.jsonl");
+    if !otto.exists() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("otto.xsm");
+    let out = xsell()
+        .args(["train", "--events"])
+        .arg(&otto)
+        .arg("-o")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = xsell().arg("inspect").arg(&model).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("trained on 20 sessions"), "{text}");
+}

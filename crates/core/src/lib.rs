@@ -1,0 +1,33 @@
+//! # xsell core
+//!
+//! The pure-Rust heart of xsell, with no browser types: it builds and is
+//! tested natively, and the same code runs in the trainer, the evaluator and
+//! (compiled to WebAssembly) the shopper's browser.
+//!
+//! - [`ModelBuilder`] writes the compact binary model (format in
+//!   `docs/model-format.md`), [`Model::parse`] validates it and reads it in
+//!   place, without copying.
+//! - [`Recommender`] scores a shopping session against a model and returns
+//!   ranked items, each with a [`Reason`].
+#![warn(missing_docs)]
+
+pub mod device;
+mod error;
+pub mod format;
+mod model;
+mod params;
+pub mod privacy;
+mod quant;
+pub mod safe_url;
+mod score;
+pub mod slate;
+pub mod synth;
+mod writer;
+
+pub use error::{BuildError, Error, ModelError, ParamError};
+pub use model::{checksum, Link, Links, Model, ModelLoader};
+pub use params::{ScoringParams, ValidParams};
+pub use score::{
+    rank_order, Event, EventKind, PageType, Reason, Recommendation, Recommender, Request,
+};
+pub use writer::{popularity_code, CategoryRecord, ItemRecord, ModelBuilder, Neighbour};

@@ -1,0 +1,61 @@
+//! `xsell-demo`: the demo shop beside the collector, for the README's main
+//! job, the end-to-end tests and the browser benchmark. It mounts the same
+//! collector router `xsell serve` runs and adds the shop's pages; the test
+//! hooks (`/corrupt.xsm`, `?model=missing`, the synthetic 100k model) live
+//! here and nowhere in the product.
+
+mod shop;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+
+/// Serve the demo shop, the dashboard and the benchmark page, with the
+/// collector on the same address.
+#[derive(Parser)]
+#[command(name = "xsell-demo", version)]
+struct Args {
+    /// Address to listen on (loopback).
+    #[arg(long, default_value = "127.0.0.1:8710")]
+    addr: std::net::SocketAddr,
+    /// Report store: a SQLite file, or a postgres:// URL.
+    #[arg(long, default_value = "xsell-reports.sqlite")]
+    db: String,
+    /// The model file the shop's catalogue and the widget come from.
+    #[arg(long)]
+    model: PathBuf,
+    /// The shop's own files (`www/`).
+    #[arg(long, default_value = "www")]
+    www: PathBuf,
+    /// The built widget (scripts/build-web.sh output).
+    #[arg(long, default_value = "dist")]
+    dist: PathBuf,
+}
+
+fn main() -> Result<()> {
+    let a = Args::parse();
+    let bytes = std::fs::read(&a.model)
+        .with_context(|| format!("reading the model {}", a.model.display()))?;
+    if !a.dist.join("script/xsell.js").exists() {
+        bail!(
+            "{} has no script/xsell.js: build the widget first (bash scripts/build-web.sh)",
+            a.dist.display()
+        );
+    }
+    let shop = Arc::new(shop::Shop::new(&bytes, a.www.clone(), a.dist.clone())?);
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let store = xsell_cli::serve::Store::open(&a.db)
+            .await
+            .with_context(|| format!("opening the report store {}", a.db))?;
+        let state = xsell_cli::serve::AppState::new(store, Some(bytes), Default::default());
+        let app = xsell_cli::serve::router(state).merge(shop::routes(shop));
+        xsell_cli::serve::run(a.addr, app, |url| {
+            format!("xsell demo shop on {url}/  (dashboard {url}/dashboard, benchmark {url}/bench)")
+        })
+        .await?;
+        Ok(())
+    })
+}
