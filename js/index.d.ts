@@ -21,6 +21,35 @@ export interface LoadOptions {
   storagePrefix?: string;
   /** Accept images only from the page's own origin. */
   sameOriginImages?: boolean;
+  /** URL of the placement configs (e.g. "/placements.json"), fetched before the engine starts. */
+  config?: string;
+  /** The placement configs themselves (see docs/placement-config.md). */
+  placements?: PlacementsConfig;
+}
+
+/** One placement's settings (all optional). Item ids are the shop's own. */
+export interface PlacementConfig {
+  pages?: Array<'product' | 'cart' | 'checkout' | 'home'>;
+  slots?: number;
+  minCartItems?: number;
+  minDwellMs?: number;
+  candidates?: number;
+  pinned?: Array<{ id: string; slot: number }>;
+  blocked?: string[];
+  priceBand?: [number, number];
+  substituteFactor?: number;
+  valueWeight?: number;
+  theta?: number;
+  fatigue?: Record<string, number>;
+  layout?: 'carousel' | 'grid';
+  heading?: string;
+}
+
+/** The placement configs: a default and named placements. */
+export interface PlacementsConfig {
+  v: 1;
+  default?: PlacementConfig;
+  placements?: Record<string, PlacementConfig>;
 }
 
 /** Options of {@link start}. */
@@ -52,6 +81,9 @@ export interface Slate {
   placement: string;
   /** "show", "backed_off", "wrong_page", "cart_too_small", "cooling_down", "session_cap", "no_candidates", ... */
   reason: string;
+  /** Heading copy (the placement config's, else "You may also like"). */
+  heading: string;
+  layout: 'carousel' | 'grid';
   /** Empty: show nothing. */
   items: Card[];
 }

@@ -15,18 +15,44 @@ export function initWasm(wasm) {
 }
 
 /**
- * Instantiates the wasm module (once) and downloads and verifies the model.
- * Rejects with an Error that says what went wrong.
+ * The placement configs: an object as it is, or fetched from a URL (the
+ * server's /placements.json). Rejects with an Error naming the URL.
  */
-export async function load({ model, wasm, ...options } = {}) {
+async function placementsFrom(config) {
+  if (typeof config !== 'string' && !(config instanceof URL)) return config;
+  let resp;
+  try {
+    resp = await fetch(config);
+  } catch (e) {
+    throw new Error(`xsell: could not download the placement config from ${config}: ${e?.message ?? e}`);
+  }
+  if (!resp.ok) {
+    throw new Error(`xsell: the placement config at ${config} answered HTTP ${resp.status}; check data-config / the config URL`);
+  }
+  try {
+    return await resp.json();
+  } catch (e) {
+    throw new Error(`xsell: the placement config at ${config} is not JSON (${e?.message ?? e})`);
+  }
+}
+
+/**
+ * Instantiates the wasm module (once) and downloads and verifies the model
+ * (and the placement configs, when `config` is given). Rejects with an
+ * Error that says what went wrong.
+ */
+export async function load({ model, wasm, config, ...options } = {}) {
   if (typeof WebAssembly !== 'object') {
     throw new Error('xsell: this browser has no WebAssembly; no recommendations are shown');
   }
   if (!model) {
     throw new Error('xsell: load() needs the model URL, e.g. load({model: "/model.xsm"})');
   }
-  await ready(wasm);
-  return Engine.fromUrl(model, options);
+  const [placements] = await Promise.all([
+    config === undefined ? options.placements : placementsFrom(config),
+    ready(wasm),
+  ]);
+  return Engine.fromUrl(model, placements === undefined ? options : { ...options, placements });
 }
 
 /**

@@ -1,8 +1,8 @@
 // The <script> tag build: everything in one file, one global (`xsell`).
 //   <script src="/xsell/xsell.js" data-model="/model.xsm"
 //           data-endpoint="/v1/reports" async></script>
-// Optional: data-consent="false", data-epsilon="1", data-auto-track="false",
-// data-currency="€". xsell_bg.wasm is loaded from beside this file.
+// Optional: data-config="/placements.json" (placement configs), data-consent="false",
+// data-epsilon="1", data-auto-track="false", data-currency="€". xsell_bg.wasm is loaded from beside this file.
 import { start, Engine } from './index.js';
 
 const script = document.currentScript;
@@ -16,6 +16,7 @@ try {
     model: abs(d.model),
     wasm: new URL('xsell_bg.wasm', script.src).href,
     endpoint: d.endpoint ? abs(d.endpoint) : undefined,
+    config: d.config ? abs(d.config) : undefined,
     consent: d.consent === undefined ? undefined : d.consent !== 'false',
     epsilon: d.epsilon === undefined ? undefined : Number(d.epsilon),
     currencySymbol: d.currency,

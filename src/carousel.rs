@@ -8,7 +8,7 @@
 //!   `autoplay` is asked for; then rotation pauses on hover and focus, has
 //!   a Pause button, and never runs under `prefers-reduced-motion`.
 //! - Catalog text is set as text (`textContent`), never parsed as HTML;
-//!   URLs are http(s) only (see [`crate::engine::safe_url`]). Styles go in
+//!   URLs are http(s) or relative only (`xsell_core::shopper::safe_url`). Styles go in
 //!   through a constructed stylesheet, so a strict CSP needs no
 //!   `'unsafe-inline'`.
 //! - Impressions count only cards at least half visible
@@ -24,9 +24,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, ShadowRoot};
 
-use crate::engine::{Card, Inner, SlateRequest, SLATE_FIELDS};
+use crate::live::Shared;
 use crate::util::{js_error, parse_options};
+use xsell_core::shopper::{Card, Layout, SlateRequest, SLATE_FIELDS};
 
+/// The widget's stylesheet (`assets/carousel.css`), adopted by each shadow root.
 const STYLE: &str = include_str!("../assets/carousel.css");
 
 thread_local! {
@@ -68,7 +70,8 @@ struct MountOptions {
     item: Option<String>,
     slots: Option<usize>,
     dwell_ms: Option<u64>,
-    /// Heading text (default "You may also like").
+    /// Heading text (default: the placement config's, else "You may also
+    /// like").
     heading: Option<String>,
     /// Advance one card every 5 s (paused on hover/focus; never with
     /// reduced motion).
@@ -76,7 +79,7 @@ struct MountOptions {
 }
 
 struct View {
-    engine: Rc<RefCell<Inner>>,
+    engine: Shared,
     host: HtmlElement,
     placement: String,
     track: Element,
@@ -511,7 +514,7 @@ fn on_visible(
 
 /// Renders the slate for `options` into `host`'s shadow root.
 pub(crate) fn mount(
-    engine: Rc<RefCell<Inner>>,
+    engine: Shared,
     host: HtmlElement,
     options: JsValue,
 ) -> Result<Carousel, JsValue> {
@@ -528,7 +531,10 @@ pub(crate) fn mount(
         slots: o.slots,
         dwell_ms: o.dwell_ms,
     };
-    let slate = engine.borrow_mut().recommend(&req).map_err(js_error)?;
+    let slate = engine
+        .borrow_mut()
+        .recommend(&req)
+        .map_err(|e| js_error(e.to_string()))?;
     let root = match host.shadow_root() {
         Some(r) => r,
         None => host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))?,
@@ -550,10 +556,7 @@ pub(crate) fn mount(
     let doc = host
         .owner_document()
         .ok_or_else(|| js_error("the host element has no document"))?;
-    let heading = o
-        .heading
-        .clone()
-        .unwrap_or_else(|| "You may also like".into());
+    let heading = o.heading.clone().unwrap_or_else(|| slate.heading.clone());
     let section = el(
         &doc,
         "section",
@@ -574,20 +577,31 @@ pub(crate) fn mount(
     } else {
         None
     };
-    append(
-        &controls,
-        &button(&doc, "control", "prev", "Previous items", "‹")?,
-    )?;
-    append(
-        &controls,
-        &button(&doc, "control", "next", "Next items", "›")?,
-    )?;
+    // A grid shows every card at once: nothing to scroll.
+    if slate.layout == Layout::Carousel {
+        append(
+            &controls,
+            &button(&doc, "control", "prev", "Previous items", "‹")?,
+        )?;
+        append(
+            &controls,
+            &button(&doc, "control", "next", "Next items", "›")?,
+        )?;
+    }
     head.append_child(&controls)?;
     section.append_child(&head)?;
+    let track_class = match slate.layout {
+        Layout::Carousel => "track",
+        Layout::Grid => "track grid",
+    };
     let track = el(
         &doc,
         "ul",
-        &[("class", "track"), ("part", "track"), ("aria-live", "off")],
+        &[
+            ("class", track_class),
+            ("part", "track"),
+            ("aria-live", "off"),
+        ],
     )?;
     let n = slate.items.len();
     for (k, c) in slate.items.iter().enumerate() {

@@ -1,24 +1,23 @@
-//! [`Engine`]: one model, the shopper's on-device state, and the API that
-//! JavaScript calls (`track`, `recommend`, `dismiss`, ...).
+//! [`Engine`]: the JavaScript API (`track`, `recommend`, `dismiss`, ...)
+//! over the core's [`Shopper`]. It converts JS values in and out and keeps
+//! state in `localStorage`; every rule is in `xsell_core::shopper`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::mem::ManuallyDrop;
 use std::rc::Rc;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::live::{Live, Shared};
 use crate::report::Reporter;
 use crate::storage::Store;
-use crate::util::{describe, js_error, now_ms, parse_options, perf_now, today, warn};
-use xsell_core::device::{code_kind, DeviceState};
-use xsell_core::privacy::report::{valid_placement, DayCounts};
-use xsell_core::slate::fatigue::{FatigueState, LoadOutcome};
-use xsell_core::slate::pipeline::{build_slate, SlateConfig};
-use xsell_core::slate::trigger::PageContext;
-use xsell_core::{Event, EventKind, Model, PageType, Recommender, Request};
+use crate::util::{describe, js_error, parse_options, warn};
+use xsell_core::privacy::mechanisms::Epsilon;
+use xsell_core::shopper::{
+    Placements, Presentation, Shopper, ShopperSettings, SlateRequest, SLATE_FIELDS,
+};
+use xsell_core::{Model, ParamGuard, Valid};
 
 /// Options of [`Engine::new`] (all optional).
 #[derive(Debug, Default, Deserialize)]
@@ -36,308 +35,20 @@ pub struct Options {
     pub currency_symbol: Option<String>,
     /// Accept images only from the page's own origin.
     pub same_origin_images: bool,
+    /// The shop's placement configs (the JSON of `docs/placement-config.md`).
+    pub placements: Option<Placements>,
 }
 
-/// What `recommend` takes (all optional).
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
-pub struct SlateRequest {
-    /// Placement name, `[a-z0-9_-]{1,32}` (default `cart`).
-    pub placement: Option<String>,
-    /// Page type: `product`, `cart`, `checkout` or `home` (default: the
-    /// placement name when it is one of these, else `cart`).
-    pub page: Option<String>,
-    /// The product on this page, if any.
-    pub item: Option<String>,
-    /// Cards wanted (1–24, default 8).
-    pub slots: Option<usize>,
-    /// Time spent on this page so far, ms.
-    pub dwell_ms: Option<u64>,
-}
-
-/// The fields of [`SlateRequest`], as JavaScript names them.
-pub const SLATE_FIELDS: &[&str] = &["placement", "page", "item", "slots", "dwellMs"];
-
-/// One card, as JavaScript sees it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Card {
-    /// The shop's item id.
-    pub id: String,
-    /// Title (plain text: set it as text, never as HTML).
-    pub title: String,
-    /// Product page URL (http or https only), if safe.
-    pub url: Option<String>,
-    /// Image URL (http or https, same origin if configured), if safe.
-    pub image: Option<String>,
-    /// Price in the shop's currency.
-    pub price: Option<f64>,
-    /// Price as text, e.g. `$3.99`.
-    pub price_text: Option<String>,
-    /// Why it is recommended.
-    pub reason: String,
-    /// Category name.
-    pub category: Option<String>,
-}
-
-/// What `recommend` returns.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SlateOut {
-    /// Placement name.
-    pub placement: String,
-    /// The trigger's reason (`show`, `backed_off`, `cooling_down`, ...).
-    pub reason: &'static str,
-    /// Cards in display order (empty: show nothing).
-    pub items: Vec<Card>,
-}
-
-fn page_type(name: &str) -> Option<PageType> {
-    Some(match name {
-        "product" => PageType::Product,
-        "cart" => PageType::Cart,
-        "checkout" => PageType::Checkout,
-        "home" => PageType::Home,
-        _ => return None,
-    })
-}
-
-/// `Err` with what to do when `p` is not a placement name reports accept.
-fn check_placement(p: &str) -> Result<(), String> {
-    if valid_placement(p) {
-        Ok(())
-    } else {
-        Err(format!(
-            "placement {p:?} is not a valid name; use 1-32 characters of a-z, 0-9, _ and -"
-        ))
-    }
-}
-
-/// `raw` if it is an http(s) or relative URL (and, when `same_origin` is
-/// given, on that origin); `None` for `javascript:`, `data:` and the like.
-/// Pure Rust ([`xsell_core::safe_url`]): no call into the page per card.
-pub fn safe_url(raw: &str, same_origin: Option<&str>) -> Option<String> {
-    let u = xsell_core::safe_url::check_url(raw)?;
-    if let Some(origin) = same_origin {
-        if !u.same_origin(origin) {
-            return None;
-        }
-    }
-    Some(u.as_str().to_string())
-}
-
-/// FxHash (rustc's hasher): item ids come from the shop's own model, so
-/// SipHash's flooding resistance buys nothing and costs load time.
-#[derive(Default)]
-struct Fx(u64);
-
-impl std::hash::Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type IdMap = HashMap<&'static str, u32, std::hash::BuildHasherDefault<Fx>>;
-
-/// The engine's state, shared with the carousels it mounts.
-pub(crate) struct Inner {
-    // `rec` and `ids` borrow `bytes`; they are dropped first (see `Drop`).
-    rec: ManuallyDrop<Recommender<'static>>,
-    ids: ManuallyDrop<IdMap>,
-    bytes: *mut [u8],
-    base: SlateConfig,
-    pub(crate) device: DeviceState,
-    pub(crate) fatigue: FatigueState,
-    pub(crate) store: Store,
-    pub(crate) reporter: Reporter,
-    currency: String,
-    /// The page's origin, when images must come from it.
-    image_origin: Option<String>,
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        // SAFETY: `rec` and `ids` hold the only borrows of `bytes`, which
-        // came from `Box::into_raw` in `Engine::new`; they are dropped here
-        // first and never touched again, then the box is freed once.
-        unsafe {
-            ManuallyDrop::drop(&mut self.rec);
-            ManuallyDrop::drop(&mut self.ids);
-            drop(Box::from_raw(self.bytes));
-        }
-    }
-}
-
-impl Inner {
-    pub(crate) fn model(&self) -> &Model<'static> {
-        self.rec.model()
-    }
-
-    pub(crate) fn index(&self, id: &str) -> Option<u32> {
-        self.ids.get(id).copied()
-    }
-
-    pub(crate) fn save_fatigue(&self) {
-        let _ = self.store.set("fatigue", &self.fatigue.save());
-    }
-
-    pub(crate) fn save_device(&self) {
-        let _ = self.store.set("device", &self.device.save());
-    }
-
-    /// Changes today's counters of `placement`.
-    pub(crate) fn count(&mut self, placement: &str, f: impl FnOnce(&mut DayCounts)) {
-        f(self.device.counts_mut(&today(), placement));
-        self.save_device();
-    }
-
-    pub(crate) fn dismiss(&mut self, placement: &str, id: &str) {
-        let category = self
-            .index(id)
-            .and_then(|i| self.model().item_category(i))
-            .map(|c| self.model().category_name(c).to_string());
-        self.fatigue.dismiss(id, category.as_deref(), now_ms());
-        self.save_fatigue();
-        self.count(placement, |c| c.dismissals += 1);
-    }
-
-    pub(crate) fn impressions(&mut self, placement: &str, ids: &[&str], first: bool) {
-        let now = now_ms();
-        let p = self.base.fatigue;
-        self.fatigue.record_impressions(ids, now, &p);
-        if first {
-            self.fatigue.record_carousel(false, now, &p);
-        }
-        self.save_fatigue();
-        let n = ids.len() as u64;
-        self.count(placement, |c| c.impressions += n);
-    }
-
-    pub(crate) fn click(&mut self, placement: &str, id: &str) {
-        self.fatigue.record_click(id, now_ms());
-        self.save_fatigue();
-        if self.device.record(id, EventKind::Select, now_ms(), false) {
-            self.count(placement, |c| c.clicks += 1);
-        }
-    }
-
-    pub(crate) fn add_from_rec(&mut self, placement: &str, id: &str) {
-        self.fatigue.record_click(id, now_ms());
-        self.save_fatigue();
-        if self.device.record(id, EventKind::AddToCart, now_ms(), true) {
-            self.count(placement, |c| c.add_to_cart += 1);
-        }
-    }
-
-    fn card(&self, item: u32, reason: String) -> Card {
-        let m = self.model();
-        let price = m.item_price_cents(item);
-        Card {
-            id: m.item_id(item).to_string(),
-            title: m.item_title(item).to_string(),
-            url: safe_url(m.item_url(item), None),
-            image: safe_url(m.item_image(item), self.image_origin.as_deref()),
-            price: price.map(|c| f64::from(c) / 100.0),
-            price_text: price.map(|c| format!("{}{}.{:02}", self.currency, c / 100, c % 100)),
-            reason,
-            category: m
-                .item_category(item)
-                .map(|c| m.category_name(c).to_string()),
-        }
-    }
-
-    pub(crate) fn recommend(&mut self, req: &SlateRequest) -> Result<SlateOut, String> {
-        let started = perf_now();
-        let placement = req.placement.clone().unwrap_or_else(|| "cart".into());
-        check_placement(&placement)?;
-        let page_name = req
-            .page
-            .clone()
-            .or_else(|| page_type(&placement).map(|_| placement.clone()))
-            .unwrap_or_else(|| "cart".into());
-        let page = page_type(&page_name).ok_or_else(|| {
-            format!("page {page_name:?} is not one of product, cart, checkout, home")
-        })?;
-        let slots = req.slots.unwrap_or(8);
-        if !(1..=24).contains(&slots) {
-            return Err(format!("slots = {slots}; ask for 1 to 24 cards"));
-        }
-        let now = now_ms();
-        self.device.tick(now);
-        let p = self.base.fatigue;
-        self.fatigue.tick(now, &p);
-
-        let events: Vec<Event> = self
-            .device
-            .events
-            .iter()
-            .filter_map(|e| {
-                Some(Event {
-                    item: self.index(&e.id)?,
-                    kind: code_kind(e.k)?,
-                })
-            })
-            .collect();
-        let cart: Vec<u32> = self
-            .device
-            .cart
-            .iter()
-            .filter_map(|id| self.index(id))
-            .collect();
-        let history: Vec<Vec<u32>> = self
-            .device
-            .history
-            .iter()
-            .map(|b| b.iter().filter_map(|id| self.index(id)).collect())
-            .collect();
-        let current = req.item.as_deref().and_then(|id| self.index(id));
-        let mut cfg = self.base.clone();
-        cfg.placement.slots = slots;
-        // The shop put the element on this page: it is the right page.
-        cfg.placement.pages = vec![page];
-        let request = Request {
-            events: &events,
-            cart: &cart,
-            current_item: current,
-            page,
-            history: &history,
-            count: slots,
-        };
-        let ctx = PageContext {
-            page,
-            cart_items: cart.len(),
-            dwell_ms: req.dwell_ms.unwrap_or(u64::MAX),
-        };
-        let slate = build_slate(&mut self.rec, &request, &ctx, &cfg, &self.fatigue, now);
-        let items: Vec<Card> = slate
-            .items
-            .iter()
-            .map(|s| self.card(s.item, s.reason.text(self.model())))
-            .collect();
-        if !items.is_empty() {
-            // Kept in memory; saved with the next state change (impressions
-            // follow every render), not with a storage write per request.
-            let us = ((perf_now() - started) * 1000.0).max(0.0) as u64;
-            self.device.counts_mut(&today(), &placement).latency_us = Some(us);
-        }
-        Ok(SlateOut {
-            placement,
-            reason: slate.decision.reason.as_str(),
-            items,
-        })
-    }
-}
+/// The option names, as JavaScript writes them.
+const OPTION_FIELDS: &[&str] = &[
+    "storagePrefix",
+    "endpoint",
+    "consent",
+    "epsilon",
+    "currencySymbol",
+    "sameOriginImages",
+    "placements",
+];
 
 /// Item ids out of a GA4 e-commerce payload: `{items: [{item_id}]}` or
 /// `{item_id}`; numbers are accepted as ids.
@@ -377,26 +88,31 @@ fn ga4_items(event: &str, params: &JsValue) -> Result<Vec<String>, String> {
 /// Work per slice of `Engine.load`, in the loader's byte units (a few ms).
 const LOAD_SLICE_BYTES: usize = 1 << 21;
 
-fn engine_options(options: JsValue) -> Result<Options, JsValue> {
-    let options: Options = parse_options(
-        options,
-        &[
-            "storagePrefix",
-            "endpoint",
-            "consent",
-            "epsilon",
-            "currencySymbol",
-            "sameOriginImages",
-        ],
-        "options",
-    )?;
+/// The options, and the shopper settings they carry, checked.
+fn engine_options(options: JsValue) -> Result<(Options, Valid<ShopperSettings>), JsValue> {
+    let mut options: Options = parse_options(options, OPTION_FIELDS, "options")?;
     let budget = options.epsilon.unwrap_or(2.0);
     if !(budget > 0.0 && budget <= 2.0) {
         return Err(js_error(format!(
             "options.epsilon = {budget}; the daily budget must be in (0, 2]"
         )));
     }
-    Ok(options)
+    let settings = ShopperSettings {
+        daily_epsilon: Epsilon((budget * 1000.0).round() as u32),
+        presentation: Presentation {
+            currency: options.currency_symbol.take().unwrap_or_else(|| "$".into()),
+            // No page (Node): "same origin" admits only relative URLs.
+            image_origin: options.same_origin_images.then(|| {
+                web_sys::window()
+                    .and_then(|w| w.location().origin().ok())
+                    .unwrap_or_else(|| "none://".into())
+            }),
+        },
+        placements: options.placements.take().unwrap_or_default(),
+    }
+    .check()
+    .map_err(|e| js_error(format!("options: {e}")))?;
+    Ok((options, settings))
 }
 
 fn model_error(e: &xsell_core::ModelError) -> JsValue {
@@ -433,55 +149,34 @@ async fn yield_now() {
 }
 
 /// The engine around a validated model over the leaked `raw` bytes.
-fn assemble(raw: *mut [u8], model: Model<'static>, options: Options) -> Engine {
-    let budget = options.epsilon.unwrap_or(2.0);
-    let mut ids = IdMap::with_capacity_and_hasher(model.len(), Default::default());
-    for i in 0..model.len() as u32 {
-        ids.insert(model.item_id(i), i);
-    }
-    let base = SlateConfig::for_model(&model);
-    let prefix = options.storage_prefix.as_deref().unwrap_or("xsell");
-    let store = Store::open(prefix);
-    let (fatigue, outcome) = FatigueState::load(store.get("fatigue").as_deref());
-    if let LoadOutcome::Reset(why) = outcome {
-        warn(format!("fatigue state reset: {why}"));
-    }
-    let (device, outcome) = DeviceState::load(store.get("device").as_deref());
-    if let LoadOutcome::Reset(why) = outcome {
-        warn(format!("device state reset: {why}"));
-    }
-    let reporter = Reporter::new(
-        options.endpoint.clone(),
-        options.consent,
-        (budget * 1000.0).round() as u32,
-        &store,
+fn assemble(
+    raw: *mut [u8],
+    model: Model<'static>,
+    options: Options,
+    settings: Valid<ShopperSettings>,
+) -> Engine {
+    let store = Store::open(options.storage_prefix.as_deref().unwrap_or("xsell"));
+    let (shopper, warnings) = Shopper::new(
+        model,
+        settings,
+        store.get("device").as_deref(),
+        store.get("fatigue").as_deref(),
     );
-    let inner = Inner {
-        rec: ManuallyDrop::new(Recommender::new(model)),
-        ids: ManuallyDrop::new(ids),
-        bytes: raw,
-        base,
-        device,
-        fatigue,
-        store,
-        reporter,
-        currency: options.currency_symbol.unwrap_or_else(|| "$".into()),
-        // No page (Node): "same origin" admits only relative URLs.
-        image_origin: options.same_origin_images.then(|| {
-            web_sys::window()
-                .and_then(|w| w.location().origin().ok())
-                .unwrap_or_else(|| "none://".into())
-        }),
-    };
+    for w in warnings {
+        warn(w);
+    }
+    let reporter = Reporter::new(options.endpoint.clone(), options.consent, &store);
+    // SAFETY: `shopper` borrows only `raw`, leaked by the caller for it.
+    let live = unsafe { Live::new(shopper, raw, store, reporter) };
     Engine {
-        inner: Rc::new(RefCell::new(inner)),
+        live: Rc::new(RefCell::new(live)),
     }
 }
 
 /// The recommendation engine of one page: a model and the shopper's state.
 #[wasm_bindgen]
 pub struct Engine {
-    pub(crate) inner: Rc<RefCell<Inner>>,
+    live: Shared,
 }
 
 #[wasm_bindgen]
@@ -492,13 +187,13 @@ impl Engine {
     /// `Error` saying what is wrong for a corrupt or foreign file.
     #[wasm_bindgen(constructor)]
     pub fn new(bytes: Box<[u8]>, options: JsValue) -> Result<Engine, JsValue> {
-        let options = engine_options(options)?;
+        let (options, settings) = engine_options(options)?;
         let raw: *mut [u8] = Box::into_raw(bytes);
-        // SAFETY: `raw` stays allocated until `Inner::drop` (or the error
+        // SAFETY: `raw` stays allocated until `Live::drop` (or the error
         // path below), after every borrow made here has been dropped.
         let bytes: &'static [u8] = unsafe { &*raw };
         match Model::parse(bytes) {
-            Ok(model) => Ok(assemble(raw, model, options)),
+            Ok(model) => Ok(assemble(raw, model, options, settings)),
             Err(e) => {
                 // SAFETY: nothing borrows `raw` any more.
                 drop(unsafe { Box::from_raw(raw) });
@@ -510,7 +205,7 @@ impl Engine {
     /// Loads a model from its bytes in slices of a few milliseconds,
     /// yielding to the page between them (no long task at 100k items).
     pub async fn load(bytes: Box<[u8]>, options: JsValue) -> Result<Engine, JsValue> {
-        let options = engine_options(options)?;
+        let (options, settings) = engine_options(options)?;
         let raw: *mut [u8] = Box::into_raw(bytes);
         // SAFETY: as in `new`.
         let bytes: &'static [u8] = unsafe { &*raw };
@@ -527,7 +222,7 @@ impl Engine {
         match result {
             Ok(model) => {
                 yield_now().await;
-                Ok(assemble(raw, model, options))
+                Ok(assemble(raw, model, options, settings))
             }
             Err(e) => {
                 // SAFETY: nothing borrows `raw` any more.
@@ -576,8 +271,8 @@ impl Engine {
     /// Model facts: `{items, categories, bytes, version}`.
     #[wasm_bindgen(js_name = modelInfo)]
     pub fn model_info(&self) -> JsValue {
-        let inner = self.inner.borrow();
-        let m = inner.model();
+        let live = self.live.borrow();
+        let m = live.shopper().model();
         let obj = js_sys::Object::new();
         let set = |k: &str, v: JsValue| {
             let _ = js_sys::Reflect::set(&obj, &k.into(), &v);
@@ -597,48 +292,19 @@ impl Engine {
     /// with `{items: [{item_id}]}` (and `value` for `purchase`). Items the
     /// model does not know are kept too (they may be known to a newer model).
     pub fn track(&self, event: &str, params: JsValue) -> Result<(), JsValue> {
-        let kind = match event {
-            "view_item_list" => return Ok(()),
-            "view_item" | "add_to_cart" | "remove_from_cart" | "purchase" | "select_item" => {
-                EventKind::from_name(event).expect("a known GA4 name")
-            }
-            other => {
-                return Err(js_error(format!(
-                    "unknown event {other:?}; use view_item, add_to_cart, remove_from_cart, purchase, select_item or view_item_list"
-                )))
-            }
-        };
-        let items = ga4_items(event, &params).map_err(js_error)?;
-        let mut inner = self.inner.borrow_mut();
-        let now = now_ms();
-        if kind == EventKind::Purchase {
-            let value = js_sys::Reflect::get(&params, &"value".into())
-                .ok()
-                .and_then(|v| v.as_f64())
-                .filter(|v| v.is_finite() && *v >= 0.0);
-            let converted = inner.device.purchase(&items, now);
-            // Every placement shown today shares the order; one save below.
-            let day = today();
-            for c in inner
-                .device
-                .counts
-                .iter_mut()
-                .filter(|c| c.day == day && c.counts.impressions > 0)
-            {
-                if converted {
-                    c.counts.purchases += 1;
-                }
-                if let Some(v) = value {
-                    c.counts.order_value_cents = Some((v * 100.0).round() as u64);
-                }
-            }
-        } else {
-            for id in &items {
-                inner.device.record(id, kind, now, false);
-            }
+        if event == "view_item_list" {
+            return Ok(());
         }
-        inner.save_device();
-        Ok(())
+        // The name first: an unknown event says so before its params do.
+        xsell_core::shopper::ga4_event(event).map_err(|e| js_error(e.to_string()))?;
+        let items = ga4_items(event, &params).map_err(js_error)?;
+        let value = js_sys::Reflect::get(&params, &"value".into())
+            .ok()
+            .and_then(|v| v.as_f64());
+        self.live
+            .borrow_mut()
+            .track(event, &items, value)
+            .map_err(|e| js_error(e.to_string()))
     }
 
     /// The slate for a placement: `{placement, reason, items: [{id, title,
@@ -646,7 +312,11 @@ impl Engine {
     /// when the placement should not show (see `reason`).
     pub fn recommend(&self, request: JsValue) -> Result<JsValue, JsValue> {
         let req: SlateRequest = parse_options(request, SLATE_FIELDS, "recommend")?;
-        let out = self.inner.borrow_mut().recommend(&req).map_err(js_error)?;
+        let out = self
+            .live
+            .borrow_mut()
+            .recommend(&req)
+            .map_err(|e| js_error(e.to_string()))?;
         // One string and JSON.parse: far cheaper than building the objects
         // field by field across the boundary.
         let json = serde_json::to_string(&out).map_err(|e| js_error(e.to_string()))?;
@@ -655,20 +325,20 @@ impl Engine {
 
     /// "Not interested": the item is not shown again (kept 180 days).
     pub fn dismiss(&self, placement: &str, id: &str) {
-        self.inner.borrow_mut().dismiss(placement, id);
+        self.live.borrow_mut().dismiss(placement, id);
     }
 
     /// Cards actually seen by the shopper.
     #[wasm_bindgen(js_name = recordImpressions)]
     pub fn record_impressions(&self, placement: &str, ids: Vec<String>) {
         let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-        self.inner.borrow_mut().impressions(placement, &refs, true);
+        self.live.borrow_mut().impressions(placement, &refs, true);
     }
 
     /// A click on a recommended card.
     #[wasm_bindgen(js_name = recordClick)]
     pub fn record_click(&self, placement: &str, id: &str) {
-        self.inner.borrow_mut().click(placement, id);
+        self.live.borrow_mut().click(placement, id);
     }
 
     /// The shopper's answer to "how relevant were these suggestions?"
@@ -676,55 +346,43 @@ impl Engine {
     /// every count.
     #[wasm_bindgen(js_name = recordRelevance)]
     pub fn record_relevance(&self, placement: &str, answer: u8) -> Result<(), JsValue> {
-        if !(1..=5).contains(&answer) {
-            return Err(js_error(format!(
-                "relevance answer {answer}; give 1 (not relevant) to 5 (very relevant)"
-            )));
-        }
-        check_placement(placement).map_err(js_error)?;
-        self.inner
+        self.live
             .borrow_mut()
-            .count(placement, |c| c.relevance = Some(answer));
-        Ok(())
+            .record_relevance(placement, answer)
+            .map_err(|e| js_error(e.to_string()))
     }
 
     /// The cart as the engine knows it (item ids).
     pub fn cart(&self) -> Vec<String> {
-        self.inner.borrow().device.cart.clone()
+        self.live.borrow().shopper().cart().to_vec()
     }
 
     /// Whether `id` was dismissed ("Not interested").
     #[wasm_bindgen(js_name = isDismissed)]
     pub fn is_dismissed(&self, id: &str) -> bool {
-        self.inner.borrow().fatigue.is_dismissed(id)
+        self.live.borrow().shopper().is_dismissed(id)
     }
 
     /// Switches reporting on or off (remembered on this device). Global
     /// Privacy Control and Do Not Track switch it off regardless.
     #[wasm_bindgen(js_name = setConsent)]
     pub fn set_consent(&self, consent: bool) {
-        let mut inner = self.inner.borrow_mut();
-        let inner = &mut *inner;
-        inner.reporter.set_consent(consent, &inner.store);
+        let mut live = self.live.borrow_mut();
+        let live = &mut *live;
+        live.reporter.set_consent(consent, &live.store);
     }
 
     /// Whether reports may be sent now (consent given, no GPC, no DNT,
     /// an endpoint configured).
     #[wasm_bindgen(js_name = reportingAllowed)]
     pub fn reporting_allowed(&self) -> bool {
-        self.inner.borrow().reporter.allowed()
+        self.live.borrow().reporter.allowed()
     }
 
     /// Sends the due noised reports (called on page hide). Returns how many
     /// were handed to the browser.
     pub fn flush(&self) -> u32 {
-        let mut inner = self.inner.borrow_mut();
-        let inner = &mut *inner;
-        let sent = inner
-            .reporter
-            .flush(&mut inner.device, &inner.store, &today());
-        inner.save_device();
-        sent
+        self.live.borrow_mut().flush()
     }
 
     /// Mounts a carousel for `options` (as for `recommend`, plus `heading`)
@@ -734,6 +392,6 @@ impl Engine {
         host: web_sys::HtmlElement,
         options: JsValue,
     ) -> Result<crate::Carousel, JsValue> {
-        crate::carousel::mount(self.inner.clone(), host, options)
+        crate::carousel::mount(self.live.clone(), host, options)
     }
 }

@@ -9,6 +9,7 @@
 
 mod carousel;
 mod engine;
+mod live;
 mod report;
 mod storage;
 mod util;

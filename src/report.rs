@@ -1,24 +1,19 @@
-//! The browser side of private feedback: when and whether the day's
-//! counters leave the device, noised, as a [`xsell_core::privacy::report::Report`].
-//!
-//! Only today's counters are reported, once per placement, when the page is
-//! hidden; activity after that report is not reported. Reporting stops for
-//! Global Privacy Control, Do Not Track, or `setConsent(false)`. The noise
-//! comes from `crypto.getRandomValues` through the exact samplers of
-//! [`xsell_core::privacy::exact`]; without a cryptographic source nothing is sent.
+//! The transport of private feedback: the core decides which noised
+//! reports are due (`Shopper::due_reports`); this module sends them with
+//! `sendBeacon` when the page is hidden, keeps the ledger in
+//! `localStorage`, and stops everything for Global Privacy Control, Do Not
+//! Track or `setConsent(false)`. The noise comes from
+//! `crypto.getRandomValues` through the exact samplers of
+//! [`xsell_core::privacy::exact`]; without a cryptographic source nothing
+//! is sent.
 
 use wasm_bindgen::JsValue;
 
 use crate::storage::Store;
 use crate::util::{describe, warn};
-use xsell_core::device::DeviceState;
 use xsell_core::privacy::exact::RandomBits;
 use xsell_core::privacy::ledger::Ledger;
-use xsell_core::privacy::mechanisms::Epsilon;
-use xsell_core::privacy::report::build_report;
-
-/// Placement reports a day's budget is shared between (each gets ε/2).
-pub const REPORTS_PER_DAY: u32 = 2;
+use xsell_core::shopper::{utc_day, Shopper};
 
 /// Random words from `crypto.getRandomValues`.
 pub struct CryptoRng {
@@ -73,28 +68,20 @@ pub fn opted_out_by_browser() -> bool {
         || navigator_flag("doNotTrack").as_string().as_deref() == Some("1")
 }
 
-/// When and where reports go.
+/// Where reports go, and whether they may: the transport of the core's
+/// due reports ([`Shopper::due_reports`] decides which, shares ε and
+/// charges the ledger).
 pub struct Reporter {
     endpoint: Option<String>,
     consent: bool,
-    budget: u32,
 }
 
 impl Reporter {
     /// `consent`: the page's choice; when absent, the one remembered on the
     /// device (default yes).
-    pub fn new(
-        endpoint: Option<String>,
-        consent: Option<bool>,
-        budget: u32,
-        store: &Store,
-    ) -> Self {
+    pub fn new(endpoint: Option<String>, consent: Option<bool>, store: &Store) -> Self {
         let consent = consent.unwrap_or_else(|| store.get("consent").as_deref() != Some("0"));
-        Self {
-            endpoint,
-            consent,
-            budget,
-        }
+        Self { endpoint, consent }
     }
 
     /// Changes and remembers the consent.
@@ -108,23 +95,13 @@ impl Reporter {
         self.endpoint.is_some() && self.consent && !opted_out_by_browser()
     }
 
-    /// Sends today's unsent placement reports with `sendBeacon`; returns how
-    /// many the browser accepted. Reports refused by the ledger are marked
-    /// sent (nothing more can go out for them today).
-    pub fn flush(&mut self, device: &mut DeviceState, store: &Store, today: &str) -> u32 {
-        if !self.allowed() {
-            return 0;
-        }
-        let Some(endpoint) = self.endpoint.clone() else {
+    /// Sends the shopper's due reports with `sendBeacon`; returns how many
+    /// the browser accepted.
+    pub fn flush(&mut self, shopper: &mut Shopper<'_>, store: &Store, now: u64) -> u32 {
+        let Some(endpoint) = self.endpoint.clone().filter(|_| self.allowed()) else {
             return 0;
         };
-        let due: Vec<usize> = (0..device.counts.len())
-            .filter(|&k| {
-                let c = &device.counts[k];
-                c.day == today && !c.sent && c.counts.impressions > 0
-            })
-            .collect();
-        if due.is_empty() {
+        if !shopper.reports_due(now) {
             return 0;
         }
         let Some(mut rng) = CryptoRng::new() else {
@@ -134,44 +111,33 @@ impl Reporter {
         let Some(window) = web_sys::window() else {
             return 0;
         };
-        let budget = Epsilon(self.budget);
-        let share = Epsilon((self.budget / REPORTS_PER_DAY).max(1));
-        let mut ledger = Ledger::load(store.get("ledger").as_deref(), today, budget);
+        let budget = shopper.settings().daily_epsilon;
+        let mut ledger = Ledger::load(store.get("ledger").as_deref(), &utc_day(now), budget);
+        let (reports, warnings) = shopper.due_reports(&mut rng, &mut ledger, now);
+        for w in warnings {
+            warn(w);
+        }
+        if reports.is_empty() {
+            return 0;
+        }
+        // Charged before sending: a lost beacon costs budget, never the
+        // other way round.
+        if store.set("ledger", &ledger.save()).is_err() && store.is_persistent() {
+            warn("the privacy ledger could not be saved; reports not sent");
+            return 0;
+        }
         let mut sent = 0;
-        for k in due {
-            let c = &device.counts[k];
-            match build_report(
-                &mut rng,
-                &c.day,
-                &c.placement,
-                &c.counts,
-                share,
-                &mut ledger,
-                budget,
-            ) {
-                Ok(report) => {
-                    // Charged before sending: a lost beacon costs budget,
-                    // never the other way round.
-                    if store.set("ledger", &ledger.save()).is_err() && store.is_persistent() {
-                        warn("the privacy ledger could not be saved; report not sent");
-                        break;
-                    }
-                    match window
-                        .navigator()
-                        .send_beacon_with_opt_str(&endpoint, Some(&report.to_json()))
-                    {
-                        Ok(true) => {
-                            device.counts[k].sent = true;
-                            sent += 1;
-                        }
-                        Ok(false) => warn("the browser refused the report beacon (queue full)"),
-                        Err(e) => warn(format!("sendBeacon failed: {}", describe(&e))),
-                    }
+        for r in reports {
+            match window
+                .navigator()
+                .send_beacon_with_opt_str(&endpoint, Some(&r.body))
+            {
+                Ok(true) => {
+                    shopper.report_sent(&r.day, &r.placement);
+                    sent += 1;
                 }
-                Err(e) => {
-                    device.counts[k].sent = true;
-                    warn(format!("report not sent: {e}"));
-                }
+                Ok(false) => warn("the browser refused the report beacon (queue full)"),
+                Err(e) => warn(format!("sendBeacon failed: {}", describe(&e))),
             }
         }
         sent

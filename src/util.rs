@@ -22,17 +22,6 @@ pub fn perf_now() -> f64 {
         .map_or_else(js_sys::Date::now, |p| p.now())
 }
 
-/// Today's UTC day as `YYYY-MM-DD` (the finest time a report carries).
-pub fn today() -> String {
-    let d = js_sys::Date::new_0();
-    format!(
-        "{:04}-{:02}-{:02}",
-        d.get_utc_full_year(),
-        d.get_utc_month() + 1,
-        d.get_utc_date()
-    )
-}
-
 thread_local! {
     static WARNED: Cell<u32> = const { Cell::new(0) };
 }

@@ -10,6 +10,11 @@ use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 use xsell::Engine;
+use xsell_core::shopper::{Shopper, ShopperSettings, SlateRequest};
+use xsell_core::{Model, ParamGuard};
+
+#[path = "../crates/core/tests/common/script.rs"]
+mod script;
 
 fn model() -> Box<[u8]> {
     common::grocery().build().unwrap().into_boxed_slice()
@@ -204,4 +209,60 @@ fn relevance_answers_are_checked() {
     assert!(msg.contains("1 (not relevant) to 5"), "{msg}");
     let msg = message(e.record_relevance("Check Out", 3).err().unwrap());
     assert!(msg.contains("placement"), "{msg}");
+}
+
+/// The same script and seed as the native `tests/shopper.rs`, run by the
+/// wasm build: the same slates and the same report bytes, line by line.
+#[wasm_bindgen_test]
+fn the_scripted_days_match_the_native_transcript() {
+    let got = script::transcript();
+    for (k, (g, w)) in got.lines().zip(script::GOLDEN.lines()).enumerate() {
+        assert_eq!(g, w, "line {} differs between wasm and native", k + 1);
+    }
+    assert_eq!(got.lines().count(), script::GOLDEN.lines().count());
+}
+
+/// The engine only converts: the slate it returns through JavaScript is the
+/// core shopper's for the same events.
+#[wasm_bindgen_test]
+fn the_engine_returns_the_shoppers_slate() {
+    let bytes = xsell_core::synth::synthetic_model(2_000);
+    let e = Engine::new(
+        bytes.clone().into_boxed_slice(),
+        obj(r#"{"storagePrefix":"parity"}"#),
+    )
+    .unwrap();
+    let model = Model::parse(&bytes).unwrap();
+    let settings = ShopperSettings::default().check().unwrap();
+    let (mut s, _) = Shopper::new(model, settings, None, None);
+    let now = js_sys::Date::now() as u64;
+    for (event, id) in [
+        ("view_item", "3"),
+        ("add_to_cart", "3"),
+        ("view_item", "17"),
+        ("add_to_cart", "40"),
+    ] {
+        e.track(
+            event,
+            obj(&format!(r#"{{"items":[{{"item_id":"{id}"}}]}}"#)),
+        )
+        .unwrap();
+        s.track(event, &[id.to_string()], None, now).unwrap();
+    }
+    for placement in ["cart", "product", "home"] {
+        let js = e
+            .recommend(obj(&format!(
+                r#"{{"placement":"{placement}","item":"17"}}"#
+            )))
+            .unwrap();
+        let req = SlateRequest {
+            placement: Some(placement.into()),
+            item: Some("17".into()),
+            ..SlateRequest::default()
+        };
+        let native = s.recommend(&req, now).unwrap();
+        let want = serde_json::to_string(&native).unwrap();
+        let got = js_sys::JSON::stringify(&js).unwrap().as_string().unwrap();
+        assert_eq!(got, want, "{placement}");
+    }
 }

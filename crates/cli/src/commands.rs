@@ -169,13 +169,10 @@ const THETA_MRR_TOLERANCE: f64 = 0.03;
 
 fn dpp_predictor(bytes: &[u8], theta: f32) -> Result<XsellPredictor> {
     let mut p = XsellPredictor::new(bytes.to_vec(), format!("xsell slate (DPP θ={theta})"))?;
-    p.dpp = Some(
-        DppParams {
-            theta,
-            ..Default::default()
-        }
-        .check()?,
-    );
+    p.dpp = Some(xsell_core::ParamGuard::check(DppParams {
+        theta,
+        ..Default::default()
+    })?);
     Ok(p)
 }
 
@@ -549,10 +546,8 @@ pub fn serve(addr: std::net::SocketAddr, db: &str, model: Option<&Path>) -> Resu
             .with_context(|| format!("opening the report store {db}"))?;
         let state = xsell_cli::serve::AppState::new(store, model, Default::default());
         let app = xsell_cli::serve::router(state);
-        xsell_cli::serve::run(addr, app, |url| {
-            format!("xsell collector listening on {url}")
-        })
-        .await?;
+        xsell_cli::serve::run(addr, app, |url| format!("xsell collector listening on {url}"))
+            .await?;
         Ok(())
     })
 }

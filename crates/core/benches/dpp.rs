@@ -2,6 +2,7 @@
 //! timed region (random unit vectors of dimension 16, seeded).
 //! Compare with `python3 benches/dpp_reference.py` (numpy, kernel precomputed).
 
+use xsell_core::ParamGuard;
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
 use xsell_core::slate::dpp::{select, Candidates, DppParams};
 

@@ -108,7 +108,8 @@ pub enum BuildError {
     },
 }
 
-/// Invalid scoring parameters (see [`crate::ScoringParams::check`]).
+/// Settings that did not pass [`crate::ParamGuard::check`]: scoring
+/// parameters, slate settings, placement configs.
 #[derive(Debug, Clone, PartialEq, Error)]
 #[non_exhaustive]
 pub enum ParamError {
@@ -122,6 +123,27 @@ pub enum ParamError {
         /// Allowed range, in words.
         allowed: &'static str,
     },
+    /// A setting has a value it cannot take.
+    #[error("`{field}` = {value:?} is not allowed; use {allowed}")]
+    Invalid {
+        /// The setting.
+        field: &'static str,
+        /// Given value.
+        value: String,
+        /// What is allowed, in words.
+        allowed: &'static str,
+    },
+    /// A named placement's config is invalid.
+    #[error("placement {placement:?}: {source}")]
+    InPlacement {
+        /// The placement name.
+        placement: String,
+        /// What is wrong with it.
+        source: Box<ParamError>,
+    },
+    /// A config is not readable JSON of the expected shape.
+    #[error("the placement config is not readable ({0}); see docs/placement-config.md")]
+    Unreadable(String),
 }
 
 /// The crate's error type.

@@ -9,22 +9,28 @@
 //!   place, without copying.
 //! - [`Recommender`] scores a shopping session against a model and returns
 //!   ranked items, each with a [`Reason`].
+//! - [`shopper::Shopper`] is one shopper over a model: state, placement
+//!   configs, slates with their presentation, and due private reports, with
+//!   the clock and randomness injected. The browser layer drives it.
 #![warn(missing_docs)]
 
 pub mod device;
 mod error;
 pub mod format;
+mod guard;
 mod model;
 mod params;
 pub mod privacy;
 mod quant;
 pub mod safe_url;
 mod score;
+pub mod shopper;
 pub mod slate;
 pub mod synth;
 mod writer;
 
 pub use error::{BuildError, Error, ModelError, ParamError};
+pub use guard::{ParamGuard, Valid};
 pub use model::{checksum, Link, Links, Model, ModelLoader};
 pub use params::{ScoringParams, ValidParams};
 pub use score::{

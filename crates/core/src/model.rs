@@ -6,6 +6,7 @@ use crate::error::ModelError;
 use crate::format::*;
 use crate::params::{ScoringParams, ValidParams};
 use crate::quant::{dequantize, read_varint};
+use crate::ParamGuard;
 
 /// CRC-32 (IEEE) of a whole model file, skipping the CRC field itself.
 pub fn checksum(bytes: &[u8]) -> u32 {

@@ -3,9 +3,10 @@
 //! as the evaluation measured.
 
 use crate::error::ParamError;
+use crate::guard::{ensure, ParamGuard, Valid};
 
 /// Unchecked scoring parameters, in the order they are stored in `PARM`.
-/// Use [`ScoringParams::check`] to obtain [`ValidParams`], the only form the
+/// Use [`ParamGuard::check`] to obtain [`ValidParams`], the only form the
 /// scorer accepts.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ScoringParams {
@@ -52,29 +53,18 @@ impl Default for ScoringParams {
             w_history: 0.5,
             w_history_context: 0.1,
             support_exponent: 0.0,
-            dpp_theta: 0.7,
+            dpp_theta: crate::slate::dpp::DEFAULT_THETA,
         }
     }
 }
 
-/// Parameters that passed [`ScoringParams::check`].
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct ValidParams(ScoringParams);
+/// Parameters that passed [`ParamGuard::check`].
+pub type ValidParams = Valid<ScoringParams>;
 
-impl ValidParams {
-    /// The checked values.
-    pub fn get(&self) -> &ScoringParams {
-        &self.0
-    }
-}
-
-impl ScoringParams {
-    /// Number of `f32` values in the stored form.
-    pub const COUNT: usize = 11;
-
+impl ParamGuard for ScoringParams {
     /// Validates the ranges: every weight finite and non-negative, the
     /// half-life positive (infinity allowed).
-    pub fn check(self) -> Result<ValidParams, ParamError> {
+    fn validate(&self) -> Result<(), ParamError> {
         let weights = [
             ("w_co", self.w_co),
             ("w_seq", self.w_seq),
@@ -87,30 +77,31 @@ impl ScoringParams {
             ("support_exponent", self.support_exponent),
         ];
         for (name, v) in weights {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(ParamError::OutOfRange {
-                    name,
-                    value: v as f64,
-                    allowed: "finite and >= 0",
-                });
-            }
+            ensure(
+                v.is_finite() && v >= 0.0,
+                name,
+                f64::from(v),
+                "finite and >= 0",
+            )?;
         }
-        if !(0.0..=1.0).contains(&self.dpp_theta) {
-            return Err(ParamError::OutOfRange {
-                name: "dpp_theta",
-                value: self.dpp_theta as f64,
-                allowed: "0 <= x <= 1",
-            });
-        }
-        if self.half_life.is_nan() || self.half_life <= 0.0 {
-            return Err(ParamError::OutOfRange {
-                name: "half_life",
-                value: self.half_life as f64,
-                allowed: "> 0 (infinity allowed)",
-            });
-        }
-        Ok(ValidParams(self))
+        ensure(
+            (0.0..=1.0).contains(&self.dpp_theta),
+            "dpp_theta",
+            f64::from(self.dpp_theta),
+            "0 <= x <= 1",
+        )?;
+        ensure(
+            !(self.half_life.is_nan() || self.half_life <= 0.0),
+            "half_life",
+            f64::from(self.half_life),
+            "> 0 (infinity allowed)",
+        )
     }
+}
+
+impl ScoringParams {
+    /// Number of `f32` values in the stored form.
+    pub const COUNT: usize = 11;
 
     /// The stored form.
     pub fn to_array(&self) -> [f32; Self::COUNT] {

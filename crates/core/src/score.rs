@@ -69,8 +69,9 @@ impl Event {
     }
 }
 
-/// Where the placement is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Where the placement is (`product`, `cart`, `checkout`, `home` in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum PageType {
     /// A product detail page.
     Product,
@@ -81,6 +82,26 @@ pub enum PageType {
     Checkout,
     /// Home or listing pages.
     Home,
+}
+
+impl PageType {
+    /// Every page type.
+    pub const ALL: [PageType; 4] = [Self::Product, Self::Cart, Self::Checkout, Self::Home];
+
+    /// The page type named `name` (`product`, `cart`, `checkout`, `home`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+
+    /// Its name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Product => "product",
+            Self::Cart => "cart",
+            Self::Checkout => "checkout",
+            Self::Home => "home",
+        }
+    }
 }
 
 /// A recommendation request.

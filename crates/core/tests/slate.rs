@@ -7,6 +7,7 @@ use xsell_core::slate::fatigue::FatigueState;
 use xsell_core::slate::pipeline::{build_slate, Slate, SlateConfig};
 use xsell_core::slate::rules::Rules;
 use xsell_core::slate::trigger::{PageContext, TriggerReason};
+use xsell_core::ParamGuard;
 use xsell_core::{
     CategoryRecord, Event, ItemRecord, Model, ModelBuilder, Neighbour, PageType, Recommender,
     Request, ScoringParams,

@@ -32,6 +32,9 @@ struct Args {
     /// The built widget (scripts/build-web.sh output).
     #[arg(long, default_value = "dist")]
     dist: PathBuf,
+    /// Placement configs served at /placements.json (the widget reads them).
+    #[arg(long, default_value = "assets/demo-placements.json")]
+    placements: PathBuf,
 }
 
 fn main() -> Result<()> {
@@ -44,13 +47,22 @@ fn main() -> Result<()> {
             a.dist.display()
         );
     }
+    let placements = std::fs::read_to_string(&a.placements)
+        .with_context(|| format!("reading the placement config {}", a.placements.display()))?;
+    xsell_core::Valid::<xsell_core::shopper::Placements>::from_json(&placements)
+        .with_context(|| format!("{}", a.placements.display()))?;
     let shop = Arc::new(shop::Shop::new(&bytes, a.www.clone(), a.dist.clone())?);
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let store = xsell_cli::serve::Store::open(&a.db)
             .await
             .with_context(|| format!("opening the report store {}", a.db))?;
-        let state = xsell_cli::serve::AppState::new(store, Some(bytes), Default::default());
+        let state = xsell_cli::serve::AppState::with_placements(
+            store,
+            Some(bytes),
+            Some(placements),
+            Default::default(),
+        );
         let app = xsell_cli::serve::router(state).merge(shop::routes(shop));
         xsell_cli::serve::run(a.addr, app, |url| {
             format!("xsell demo shop on {url}/  (dashboard {url}/dashboard, benchmark {url}/bench)")

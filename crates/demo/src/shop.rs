@@ -151,12 +151,12 @@ fn widget_tags(shop: &Shop, q: &PageQuery) -> String {
     if q.esm.is_some() {
         // The npm package's ES module, as a bundler-less app would load it.
         format!(
-            r#"<script type="module" src="/static/esm-demo.js" data-model="{}" data-endpoint="/v1/reports" id="xsell-esm"></script>"#,
+            r#"<script type="module" src="/static/esm-demo.js" data-model="{}" data-config="/placements.json" data-endpoint="/v1/reports" id="xsell-esm"></script>"#,
             esc(&model)
         )
     } else {
         format!(
-            r#"<script src="/xsell/xsell.js" data-model="{}" data-endpoint="/v1/reports" async></script>"#,
+            r#"<script src="/xsell/xsell.js" data-model="{}" data-config="/placements.json" data-endpoint="/v1/reports" async></script>"#,
             esc(&model)
         )
     }

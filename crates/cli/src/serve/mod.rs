@@ -9,6 +9,8 @@
 //!   limit is a single token bucket, so no address is ever stored).
 //! - `GET /v1/stats?day=YYYY-MM-DD[&placement=name]`: [`stats::Stats`].
 //! - `GET /model.xsm`: the model, `ETag` from its CRC, `immutable`.
+//! - `GET /placements.json`: the shop's placement configs (checked at
+//!   start), `ETag` from their CRC, cached for five minutes.
 
 pub mod stats;
 pub mod store;
@@ -49,6 +51,7 @@ struct Bucket {
 pub struct AppState {
     store: Store,
     model: Option<Vec<u8>>,
+    placements: Option<String>,
     config: ServeConfig,
     bucket: Mutex<Bucket>,
 }
@@ -56,10 +59,22 @@ pub struct AppState {
 impl AppState {
     /// State over a store and an optional model file.
     pub fn new(store: Store, model: Option<Vec<u8>>, config: ServeConfig) -> Arc<Self> {
+        Self::with_placements(store, model, None, config)
+    }
+
+    /// State that also serves the placement configs `placements` (JSON
+    /// already checked with `Valid::<Placements>::from_json`).
+    pub fn with_placements(
+        store: Store,
+        model: Option<Vec<u8>>,
+        placements: Option<String>,
+        config: ServeConfig,
+    ) -> Arc<Self> {
         let tokens = config.rate_per_second;
         Arc::new(Self {
             store,
             model,
+            placements,
             config,
             bucket: Mutex::new(Bucket {
                 tokens,
@@ -94,6 +109,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/reports", post(post_report))
         .route("/v1/stats", get(get_stats))
         .route("/model.xsm", get(get_model))
+        .route("/placements.json", get(get_placements))
         .layer(DefaultBodyLimit::max(MAX_REPORT_BYTES))
         .with_state(state)
 }
@@ -164,6 +180,32 @@ async fn get_model(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Re
             (header::ETAG, etag),
         ],
         bytes.clone(),
+    )
+        .into_response()
+}
+
+async fn get_placements(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let Some(text) = &state.placements else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "no placement config configured (start with --placements FILE)".into(),
+        );
+    };
+    let etag = format!("\"cfg-{:08x}\"", crc32fast::hash(text.as_bytes()));
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (header::CACHE_CONTROL, "public, max-age=300".to_string()),
+            (header::ETAG, etag),
+        ],
+        text.clone(),
     )
         .into_response()
 }

@@ -154,7 +154,7 @@ impl<'v> Tuner<'v> {
         let pred = &mut self.pred;
         let evals = &mut self.evaluations;
         let mut score = |p: ScoringParams| {
-            pred.params = Some(p.check().expect("grid values are valid"));
+            pred.params = Some(xsell_core::ParamGuard::check(p).expect("grid values are valid"));
             *evals += 1;
             evaluate(pred, &set, false).metrics
         };

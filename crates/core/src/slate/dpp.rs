@@ -16,6 +16,7 @@
 //! window variant for long carousels).
 
 use crate::error::ParamError;
+use crate::guard::{ParamGuard, Valid};
 
 /// Unchecked DPP settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -29,30 +30,27 @@ pub struct DppParams {
     pub window: usize,
 }
 
+/// θ when a model carries none of its own: the value the trainer chose on
+/// the Instacart validation split (`train_tr → train_valid`). The trainer
+/// stores its own choice in every model (`PARM.dpp_theta`).
+pub const DEFAULT_THETA: f32 = 0.8;
+
 impl Default for DppParams {
     fn default() -> Self {
         Self {
-            theta: 0.7,
+            theta: DEFAULT_THETA,
             identity: 0.1,
             window: 0,
         }
     }
 }
 
-/// DPP settings that passed [`DppParams::check`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ValidDpp(DppParams);
+/// DPP settings that passed [`ParamGuard::check`].
+pub type ValidDpp = Valid<DppParams>;
 
-impl ValidDpp {
-    /// The checked values.
-    pub fn get(&self) -> &DppParams {
-        &self.0
-    }
-}
-
-impl DppParams {
+impl ParamGuard for DppParams {
     /// Validates θ ∈ [0, 1] and γ ∈ (0, 1].
-    pub fn check(self) -> Result<ValidDpp, ParamError> {
+    fn validate(&self) -> Result<(), ParamError> {
         if !(0.0..=1.0).contains(&self.theta) {
             return Err(ParamError::OutOfRange {
                 name: "theta",
@@ -74,7 +72,7 @@ impl DppParams {
                 allowed: "0 (whole slate) or >= 2",
             });
         }
-        Ok(ValidDpp(self))
+        Ok(())
     }
 }
 

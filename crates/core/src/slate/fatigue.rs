@@ -18,6 +18,7 @@
 //! (oldest entries age out first) and a corrupt or foreign state resets.
 
 use crate::error::ParamError;
+use crate::guard::{ParamGuard, Valid};
 use serde::{Deserialize, Serialize};
 
 /// Version of the serialized state. A different version resets the state.
@@ -29,8 +30,10 @@ const MS_PER_MIN: u64 = 60_000;
 const MS_PER_HOUR: u64 = 3_600_000;
 const MS_PER_DAY: u64 = 86_400_000;
 
-/// Unchecked fatigue settings.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Unchecked fatigue settings (a placement config's `fatigue` object; every
+/// field optional, camelCase in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct FatigueParams {
     /// Impression discount strength β.
     pub beta: f32,
@@ -77,28 +80,12 @@ impl Default for FatigueParams {
     }
 }
 
-/// Fatigue settings that passed [`FatigueParams::check`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ValidFatigue(FatigueParams);
+/// Fatigue settings that passed [`ParamGuard::check`].
+pub type ValidFatigue = Valid<FatigueParams>;
 
-impl ValidFatigue {
-    /// The checked values.
-    pub fn get(&self) -> &FatigueParams {
-        &self.0
-    }
-}
-
-impl Default for ValidFatigue {
-    fn default() -> Self {
-        FatigueParams::default()
-            .check()
-            .expect("defaults are valid")
-    }
-}
-
-impl FatigueParams {
+impl ParamGuard for FatigueParams {
     /// Validates ranges.
-    pub fn check(self) -> Result<ValidFatigue, ParamError> {
+    fn validate(&self) -> Result<(), ParamError> {
         let bad = |name, value: f64, allowed| {
             Err(ParamError::OutOfRange {
                 name,
@@ -133,7 +120,7 @@ impl FatigueParams {
         if self.category_dismissals == 0 {
             return bad("category_dismissals", 0.0, ">= 1");
         }
-        Ok(ValidFatigue(self))
+        Ok(())
     }
 }
 

@@ -7,6 +7,7 @@ use super::fatigue::{FatigueState, ValidFatigue};
 use super::rules::{RuleContext, ValidRules};
 use super::trigger::{decide, Decision, PageContext, Placement, TriggerReason};
 use crate::score::{Reason, Recommender, Request};
+use crate::ParamGuard;
 
 /// Everything that shapes a slate for one placement.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,6 +134,15 @@ pub fn build_slate(
                 && !request.cart.contains(&i)
         })
         .collect();
+    // One slot per pinned item: a config may pin an item twice.
+    let mut pins = pins;
+    pins.sort_by_key(|p| p.1);
+    let mut seen = Vec::with_capacity(pins.len());
+    pins.retain(|&(i, _)| {
+        let first = !seen.contains(&i);
+        seen.push(i);
+        first
+    });
     let free = wanted.saturating_sub(pins.len().min(wanted));
 
     let dim = model.vector_dim();
@@ -159,8 +169,6 @@ pub fn build_slate(
             pinned: false,
         })
         .collect();
-    let mut pins = pins;
-    pins.sort_by_key(|p| p.1);
     for (item, pos) in pins.into_iter().take(wanted) {
         let at = pos.min(items.len());
         items.insert(

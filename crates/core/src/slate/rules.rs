@@ -3,6 +3,7 @@
 //! (In-stock filtering and the exclusion of cart items happen in the scorer.)
 
 use crate::error::ParamError;
+use crate::guard::{ParamGuard, Valid};
 use crate::model::Model;
 use crate::score::PageType;
 
@@ -36,26 +37,12 @@ impl Default for Rules {
     }
 }
 
-/// Rules that passed [`Rules::check`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct ValidRules(Rules);
+/// Rules that passed [`ParamGuard::check`].
+pub type ValidRules = Valid<Rules>;
 
-impl ValidRules {
-    /// The checked values.
-    pub fn get(&self) -> &Rules {
-        &self.0
-    }
-}
-
-impl Default for ValidRules {
-    fn default() -> Self {
-        Rules::default().check().expect("defaults are valid")
-    }
-}
-
-impl Rules {
+impl ParamGuard for Rules {
     /// Validates the factors and the band.
-    pub fn check(self) -> Result<ValidRules, ParamError> {
+    fn validate(&self) -> Result<(), ParamError> {
         if !(0.0..=1.0).contains(&self.substitute_factor) {
             return Err(ParamError::OutOfRange {
                 name: "substitute_factor",
@@ -79,7 +66,7 @@ impl Rules {
                 });
             }
         }
-        Ok(ValidRules(self))
+        Ok(())
     }
 }
 

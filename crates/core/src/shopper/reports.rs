@@ -1,0 +1,86 @@
+//! Which noised reports are due, and when they count as sent. Only today's
+//! counters are reported, once per placement; activity after that report is
+//! not reported. The day's ε is shared by up to [`REPORTS_PER_DAY`]
+//! placement reports and charged to the ledger before anything is built:
+//! a report that never arrives costs budget, never the other way round.
+
+use super::{utc_day, Shopper};
+use crate::privacy::exact::RandomBits;
+use crate::privacy::ledger::Ledger;
+use crate::privacy::mechanisms::Epsilon;
+use crate::privacy::report::build_report;
+
+/// Placement reports a day's budget is shared between (each gets ε/2).
+pub const REPORTS_PER_DAY: u32 = 2;
+
+/// A report ready to send: the body (JSON, noised) and the placement-day it
+/// covers, to pass to [`Shopper::report_sent`] once the transport took it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingReport {
+    /// UTC day.
+    pub day: String,
+    /// Placement.
+    pub placement: String,
+    /// What goes on the wire.
+    pub body: String,
+}
+
+impl Shopper<'_> {
+    /// Whether any report is due today (placements shown, not yet sent).
+    pub fn reports_due(&self, now: u64) -> bool {
+        let today = utc_day(now);
+        self.device
+            .counts
+            .iter()
+            .any(|c| c.day == today && !c.sent && c.counts.impressions > 0)
+    }
+
+    /// Builds today's due reports (placements with impressions, not yet
+    /// sent), charging `ledger` for each; those the ledger refuses are
+    /// marked sent (nothing more can go out for them today) and come back
+    /// as warnings. Save the ledger before sending; call
+    /// [`Shopper::report_sent`] for each report the transport accepted.
+    pub fn due_reports(
+        &mut self,
+        rng: &mut impl RandomBits,
+        ledger: &mut Ledger,
+        now: u64,
+    ) -> (Vec<OutgoingReport>, Vec<String>) {
+        let today = utc_day(now);
+        let budget = self.settings().daily_epsilon;
+        let share = Epsilon((budget.0 / REPORTS_PER_DAY).max(1));
+        let mut out = Vec::new();
+        let mut warnings = Vec::new();
+        for c in self
+            .device
+            .counts
+            .iter_mut()
+            .filter(|c| c.day == today && !c.sent && c.counts.impressions > 0)
+        {
+            match build_report(rng, &c.day, &c.placement, &c.counts, share, ledger, budget) {
+                Ok(report) => out.push(OutgoingReport {
+                    day: c.day.clone(),
+                    placement: c.placement.clone(),
+                    body: report.to_json(),
+                }),
+                Err(e) => {
+                    c.sent = true;
+                    warnings.push(format!("report not sent: {e}"));
+                }
+            }
+        }
+        (out, warnings)
+    }
+
+    /// The transport accepted the report of `placement` on `day`.
+    pub fn report_sent(&mut self, day: &str, placement: &str) {
+        if let Some(c) = self
+            .device
+            .counts
+            .iter_mut()
+            .find(|c| c.day == day && c.placement == placement)
+        {
+            c.sent = true;
+        }
+    }
+}
