@@ -2,25 +2,12 @@
 //! timed region (random unit vectors of dimension 16, seeded).
 //! Compare with `python3 benches/dpp_reference.py` (numpy, kernel precomputed).
 
-use xsell_core::ParamGuard;
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
-use xsell_core::slate::dpp::{select, Candidates, DppParams};
+use xsell_core::slate::dpp::{random_instance, select, Candidates, DppParams};
+use xsell_core::ParamGuard;
 
 fn instance(m: usize, dim: usize) -> (Vec<f32>, Vec<f32>) {
-    let mut s = 0x9e3779b97f4a7c15u64 ^ m as u64;
-    let mut next = || {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((s >> 40) as f32 / (1u64 << 24) as f32) - 0.5
-    };
-    let rel: Vec<f32> = (0..m).map(|_| next() + 0.5).collect();
-    let mut v: Vec<f32> = (0..m * dim).map(|_| next()).collect();
-    for row in v.chunks_mut(dim) {
-        let n = row.iter().map(|x| x * x).sum::<f32>().sqrt();
-        row.iter_mut().for_each(|x| *x /= n);
-    }
-    (rel, v)
+    random_instance(0x9e37_79b9_7f4a_7c15 ^ m as u64, m, dim)
 }
 
 fn bench(c: &mut Criterion) {

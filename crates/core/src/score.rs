@@ -30,15 +30,39 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    /// Parses a GA4 event name (and the OTTO names `clicks`, `carts`, `orders`).
+    /// Every kind.
+    pub const ALL: [EventKind; 5] = [
+        Self::View,
+        Self::AddToCart,
+        Self::RemoveFromCart,
+        Self::Purchase,
+        Self::Select,
+    ];
+
+    /// Its GA4 e-commerce event name.
+    pub fn ga4_name(self) -> &'static str {
+        match self {
+            Self::View => "view_item",
+            Self::AddToCart => "add_to_cart",
+            Self::RemoveFromCart => "remove_from_cart",
+            Self::Purchase => "purchase",
+            Self::Select => "select_item",
+        }
+    }
+
+    /// The kind of a GA4 e-commerce event name (the widget's `track`).
+    pub fn from_ga4(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.ga4_name() == name)
+    }
+
+    /// A GA4 name, or one of the names log exports use for the same events
+    /// (OTTO's `clicks`, `carts`, `orders`; `view`, `cart`, `order`).
     pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "view_item" | "view" | "click" | "clicks" => Self::View,
-            "add_to_cart" | "cart" | "carts" => Self::AddToCart,
-            "remove_from_cart" => Self::RemoveFromCart,
-            "purchase" | "order" | "orders" => Self::Purchase,
-            "select_item" => Self::Select,
-            _ => return None,
+        Self::from_ga4(name).or(match name {
+            "view" | "click" | "clicks" => Some(Self::View),
+            "cart" | "carts" => Some(Self::AddToCart),
+            "order" | "orders" => Some(Self::Purchase),
+            _ => None,
         })
     }
 }

@@ -3,26 +3,21 @@
 //! vectors, titles `Product i`. Sized like the Instacart sample (14k) or a
 //! large shop (100k). Not for evaluation: the links are random.
 
+use crate::privacy::exact::{uniform_below, SplitMix64};
 use crate::{CategoryRecord, ItemRecord, ModelBuilder, Neighbour, ScoringParams};
 
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
+/// The one test RNG, with the bounded draws the generator needs.
+struct Rng(SplitMix64);
+impl Rng {
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        uniform_below(&mut self.0, n)
     }
 }
 
 /// A synthetic model of `n` items (deterministic for a given `n`).
 #[allow(clippy::field_reassign_with_default)]
 pub fn synthetic_model(n: usize) -> Vec<u8> {
-    let mut rng = Lcg(n as u64);
+    let mut rng = Rng(SplitMix64(n as u64));
     let mut b = ModelBuilder::default();
     b.categories = (0..130)
         .map(|c| CategoryRecord {

@@ -12,6 +12,12 @@
 pub trait RandomBits {
     /// The next uniform word.
     fn next_u64(&mut self) -> u64;
+
+    /// A uniform float in `[0, 1)` from the top 24 bits: for tests,
+    /// benchmarks and simulations. The privacy noise never uses floats.
+    fn unit_f32(&mut self) -> f32 {
+        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
+    }
 }
 
 /// SplitMix64: deterministic and fast, for tests and simulations only —

@@ -39,7 +39,7 @@ pub enum BudgetError {
 pub struct Ledger {
     /// Format version.
     pub v: u32,
-    /// The day (`YYYY-MM-DD`, local to the device).
+    /// The UTC day (`YYYY-MM-DD`) the spending belongs to.
     pub day: String,
     /// ε spent that day, in thousandths.
     pub spent: u32,

@@ -95,15 +95,11 @@ pub enum ShopperError {
 /// The one mapping from the GA4 e-commerce event names the widget tracks to
 /// event kinds; `view_item_list` is accepted and ignored (`None`).
 pub fn ga4_event(name: &str) -> Result<Option<EventKind>, ShopperError> {
-    Ok(Some(match name {
-        "view_item" => EventKind::View,
-        "add_to_cart" => EventKind::AddToCart,
-        "remove_from_cart" => EventKind::RemoveFromCart,
-        "purchase" => EventKind::Purchase,
-        "select_item" => EventKind::Select,
-        "view_item_list" => return Ok(None),
-        other => return Err(ShopperError::UnknownEvent(other.to_string())),
-    }))
+    match EventKind::from_ga4(name) {
+        Some(k) => Ok(Some(k)),
+        None if name == "view_item_list" => Ok(None),
+        None => Err(ShopperError::UnknownEvent(name.to_string())),
+    }
 }
 
 /// Settings of a shopper beyond the placements, unchecked.

@@ -235,32 +235,24 @@ pub fn relevance_order(relevance: &[f32], n: usize) -> Vec<usize> {
     idx
 }
 
+/// A random instance for tests and benchmarks: `m` relevances in `[0, 1)`
+/// and `m` unit vectors of dimension `dim`, seeded.
+pub fn random_instance(seed: u64, m: usize, dim: usize) -> (Vec<f32>, Vec<f32>) {
+    use crate::privacy::exact::{RandomBits, SplitMix64};
+    let mut r = SplitMix64(seed);
+    let rel: Vec<f32> = (0..m).map(|_| r.unit_f32()).collect();
+    let mut v: Vec<f32> = (0..m * dim).map(|_| r.unit_f32() - 0.5).collect();
+    for row in v.chunks_mut(dim) {
+        let n = row.iter().map(|x| x * x).sum::<f32>().sqrt();
+        row.iter_mut().for_each(|x| *x /= n);
+    }
+    (rel, v)
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))] // native unit tests (proptest)
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    struct Lcg(u64);
-    impl Lcg {
-        fn f(&mut self) -> f32 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((self.0 >> 40) as f32 / (1u64 << 24) as f32) - 0.5
-        }
-    }
-
-    fn random_instance(seed: u64, m: usize, dim: usize) -> (Vec<f32>, Vec<f32>) {
-        let mut r = Lcg(seed);
-        let rel: Vec<f32> = (0..m).map(|_| r.f() + 0.5).collect();
-        let mut v: Vec<f32> = (0..m * dim).map(|_| r.f()).collect();
-        for row in v.chunks_mut(dim) {
-            let n = row.iter().map(|x| x * x).sum::<f32>().sqrt();
-            row.iter_mut().for_each(|x| *x /= n);
-        }
-        (rel, v)
-    }
 
     /// Dense kernel, exactly as the module doc defines it.
     fn dense_kernel(rel: &[f32], v: &[f32], dim: usize, theta: f32, gamma: f64) -> Vec<Vec<f64>> {
