@@ -154,15 +154,14 @@ async fn get_stats(State(state): State<Arc<AppState>>, Query(q): Query<StatsQuer
     }
 }
 
-async fn get_model(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let Some(bytes) = &state.model else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "no model configured (start with --model)".into(),
-        );
-    };
-    // The model's own CRC-32 identifies its content.
-    let etag = format!("\"xsm-{:08x}\"", xsell_core::checksum(bytes));
+/// `body` with `etag`, or 304 when the client already has it.
+fn cached(
+    headers: &HeaderMap,
+    etag: String,
+    content_type: &str,
+    cache_control: &str,
+    body: impl IntoResponse,
+) -> Response {
     if headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -172,16 +171,32 @@ async fn get_model(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Re
     }
     (
         [
-            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-            (
-                header::CACHE_CONTROL,
-                "public, max-age=31536000, immutable".to_string(),
-            ),
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CACHE_CONTROL, cache_control.to_string()),
             (header::ETAG, etag),
         ],
-        bytes.clone(),
+        body,
     )
         .into_response()
+}
+
+async fn get_model(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let Some(bytes) = &state.model else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "no model configured (start with --model)".into(),
+        );
+    };
+    // The model's own CRC-32 identifies its content; pages ask for
+    // `/model.xsm?v=<crc>`, so a new model is a new URL.
+    let etag = format!("\"xsm-{:08x}\"", xsell_core::checksum(bytes));
+    cached(
+        &headers,
+        etag,
+        "application/octet-stream",
+        "public, max-age=31536000, immutable",
+        bytes.clone(),
+    )
 }
 
 async fn get_placements(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
@@ -191,23 +206,15 @@ async fn get_placements(State(state): State<Arc<AppState>>, headers: HeaderMap) 
             "no placement config configured (start with --placements FILE)".into(),
         );
     };
+    // Configs change without a new URL: a short max-age, revalidated by ETag.
     let etag = format!("\"cfg-{:08x}\"", crc32fast::hash(text.as_bytes()));
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        == Some(etag.as_str())
-    {
-        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
-    }
-    (
-        [
-            (header::CONTENT_TYPE, "application/json".to_string()),
-            (header::CACHE_CONTROL, "public, max-age=300".to_string()),
-            (header::ETAG, etag),
-        ],
+    cached(
+        &headers,
+        etag,
+        "application/json",
+        "public, max-age=300",
         text.clone(),
     )
-        .into_response()
 }
 
 /// Starts a collector on an ephemeral port of 127.0.0.1, in a background
