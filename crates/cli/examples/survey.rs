@@ -10,7 +10,7 @@
 //! 1000 per placement report).
 
 use xsell_cli::serve::{spawn_local, ServeConfig};
-use xsell_core::privacy::estimate;
+use xsell_core::privacy::estimate::{self, Estimate};
 use xsell_core::privacy::exact::SplitMix64;
 use xsell_core::privacy::ledger::Ledger;
 use xsell_core::privacy::mechanisms::Epsilon;
@@ -97,38 +97,37 @@ fn main() {
         let stats: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(stats["reports"].as_u64(), Some(n));
         let eps = Epsilon(eps_milli);
+        // The collector's own estimates and intervals, read back as they were built.
+        let read = |e: &serde_json::Value| -> Estimate {
+            serde_json::from_value(e.clone()).expect("an estimate with its interval")
+        };
+        let covers = |e: &Estimate, truth: f64| if e.covers(truth) { "yes" } else { "NO" };
         for (metric, truth, bound) in [
             ("impressions", 10.0, 50u64),
             ("clicks", 0.08, 3),
             ("add_to_cart", 0.03, 3),
             ("dismissals", 0.02, 3),
         ] {
-            let e = &stats["means"][metric];
-            let (v, se, lo, hi) = (
-                e["value"].as_f64().unwrap(),
-                e["std_error"].as_f64().unwrap(),
-                e["low"].as_f64().unwrap(),
-                e["high"].as_f64().unwrap(),
+            let e = read(&stats["means"][metric]);
+            let predicted = estimate::one_bit_mean_se_at(e.n, bound, eps, truth);
+            println!(
+                "| {n} | {metric} per client | {truth} | {:.4} | [{:.4}, {:.4}] | {} | {:.4} | {predicted:.4} |",
+                e.value,
+                e.low,
+                e.high,
+                covers(&e, truth),
+                e.std_error
             );
-            let predicted =
-                estimate::one_bit_mean_se_at(e["n"].as_u64().unwrap(), bound, eps, truth);
-            println!("| {n} | {metric} per client | {truth} | {v:.4} | [{lo:.4}, {hi:.4}] | {} | {se:.4} | {predicted:.4} |", if lo <= truth && truth <= hi { "yes" } else { "NO" });
         }
-        let ctr = &stats["ctr"];
+        let ctr = read(&stats["ctr"]);
         let truth = 0.08 / 10.0;
-        let (v, lo, hi) = (
-            ctr["value"].as_f64().unwrap(),
-            ctr["low"].as_f64().unwrap(),
-            ctr["high"].as_f64().unwrap(),
-        );
         println!(
-            "| {n} | CTR | {truth} | {v:.5} | [{lo:.5}, {hi:.5}] | {} | {:.5} | |",
-            if lo <= truth && truth <= hi {
-                "yes"
-            } else {
-                "NO"
-            },
-            ctr["std_error"].as_f64().unwrap()
+            "| {n} | CTR | {truth} | {:.5} | [{:.5}, {:.5}] | {} | {:.5} | |",
+            ctr.value,
+            ctr.low,
+            ctr.high,
+            covers(&ctr, truth),
+            ctr.std_error
         );
         let _ = std::fs::remove_dir_all(&dir);
     }

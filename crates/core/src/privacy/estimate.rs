@@ -1,10 +1,15 @@
 //! Debiasing on the collector: unbiased estimates from noised reports, with
 //! confidence intervals whose width includes the privacy noise.
+//!
+//! Every 95 % interval in xsell is built in one place, [`Estimate::new`]:
+//! the estimators here compute a value and its standard error, and the
+//! collector's derived KPIs (ratios, histogram means, combined ε groups) go
+//! through the same constructor, so the interval rule cannot drift apart.
 
 use super::mechanisms::Epsilon;
 
 /// An estimate with its standard error and 95 % interval.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Estimate {
     /// Point estimate.
     pub value: f64,
@@ -18,10 +23,16 @@ pub struct Estimate {
     pub n: u64,
 }
 
+/// The 97.5th percentile of the standard normal: ±`Z95` standard errors
+/// hold 95 % of an approximately normal estimator's mass.
 const Z95: f64 = 1.959_963_984_540_054;
 
 impl Estimate {
-    fn new(value: f64, std_error: f64, n: u64) -> Self {
+    /// The estimate `value` with standard error `std_error` from `n`
+    /// reports, and its normal-approximation 95 % interval
+    /// `value ± 1.96 · std_error`. The only interval builder: every
+    /// estimator and every derived KPI ends here.
+    pub fn new(value: f64, std_error: f64, n: u64) -> Self {
         Self {
             value,
             std_error,
@@ -29,6 +40,18 @@ impl Estimate {
             high: value + Z95 * std_error,
             n,
         }
+    }
+
+    /// `k` times the estimate, for a known constant `k` (a clip bound, one
+    /// over a report count): value, standard error and interval scale
+    /// together.
+    pub fn scaled(&self, k: f64) -> Self {
+        Self::new(self.value * k, self.std_error * k.abs(), self.n)
+    }
+
+    /// Whether the 95 % interval contains `x`.
+    pub fn covers(&self, x: f64) -> bool {
+        self.low <= x && x <= self.high
     }
 }
 
@@ -54,9 +77,7 @@ pub fn rr_share(ones: u64, n: u64, eps: Epsilon) -> Estimate {
 
 /// The mean of values in `[0, bound]` behind 1BitMean reports.
 pub fn one_bit_mean(ones: u64, n: u64, bound: u64, eps: Epsilon) -> Estimate {
-    let s = rr_share(ones, n, eps);
-    let b = bound as f64;
-    Estimate::new(s.value * b, s.std_error * b, n)
+    rr_share(ones, n, eps).scaled(bound as f64)
 }
 
 /// The predicted standard error of a 1BitMean estimate for `n` reports
@@ -95,6 +116,15 @@ pub fn oue_counts(counts: &[u64], n: u64, eps: Epsilon) -> Vec<Estimate> {
         .collect()
 }
 
+/// Estimated share of reporters in each bucket: [`oue_counts`] over `n`.
+pub fn oue_shares(counts: &[u64], n: u64, eps: Epsilon) -> Vec<Estimate> {
+    let per_report = 1.0 / n.max(1) as f64;
+    oue_counts(counts, n, eps)
+        .iter()
+        .map(|e| e.scaled(per_report))
+        .collect()
+}
+
 /// Ratio of two estimates from disjoint reports (delta method), e.g. clicks
 /// per impression.
 pub fn ratio(num: &Estimate, den: &Estimate) -> Estimate {
@@ -103,6 +133,37 @@ pub fn ratio(num: &Estimate, den: &Estimate) -> Estimate {
         + num.value.powi(2) * den.std_error.powi(2) / den.value.powi(4))
     .sqrt();
     Estimate::new(r, se, num.n.min(den.n))
+}
+
+/// Combines independent estimates of one quantity, weighting each by its
+/// inverse variance: θ̂ = Σ wᵢ θ̂ᵢ / Σ wᵢ with wᵢ = 1/seᵢ², and
+/// se = 1/√(Σ wᵢ). Among unbiased linear combinations this has the least
+/// variance, which matters here because the groups differ in ε: at ε = 1 a
+/// report carries several times the privacy noise of one at ε = 2, so
+/// weighting by report count would let the noisier group dilute the better
+/// one. The weights use each part's estimated standard error; their
+/// dependence on the part's own value biases the result by O(1/n), far
+/// below its standard error at any useful n. Parts without reports or
+/// without a finite, positive standard error are left out; `None` if none
+/// is left.
+pub fn inverse_variance(parts: &[Estimate]) -> Option<Estimate> {
+    let usable: Vec<&Estimate> = parts
+        .iter()
+        .filter(|e| e.n > 0 && e.std_error.is_finite() && e.std_error > 0.0)
+        .collect();
+    if usable.is_empty() {
+        return None;
+    }
+    let weights: Vec<f64> = usable.iter().map(|e| e.std_error.powi(-2)).collect();
+    let total: f64 = weights.iter().sum();
+    let value = usable
+        .iter()
+        .zip(&weights)
+        .map(|(e, w)| e.value * w)
+        .sum::<f64>()
+        / total;
+    let n = usable.iter().map(|e| e.n).sum();
+    Some(Estimate::new(value, total.sqrt().recip(), n))
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))] // native unit tests (proptest)
@@ -125,6 +186,55 @@ mod tests {
             .filter(|&c| mechanisms::one_bit_mean(&mut r, truth(c), bound, eps))
             .count() as u64;
         one_bit_mean(ones, clients, bound, eps)
+    }
+
+    #[test]
+    fn an_interval_is_the_estimate_plus_minus_1_96_standard_errors() {
+        let e = Estimate::new(3.0, 0.5, 40);
+        assert!((e.low - (3.0 - 0.979_981_992_270_027)).abs() < 1e-12);
+        assert!((e.high - (3.0 + 0.979_981_992_270_027)).abs() < 1e-12);
+        assert!(e.covers(3.9) && !e.covers(4.0) && e.covers(e.low));
+        // Scaling by a constant, even a negative one, keeps a proper interval.
+        let s = e.scaled(-2.0);
+        assert_eq!(s, Estimate::new(-6.0, 1.0, 40));
+        assert!(s.low < s.value && s.value < s.high);
+    }
+
+    #[test]
+    fn inverse_variance_weights_each_part_by_its_precision() {
+        // se 1 and 2: weights 1 and 1/4, so (0·1 + 5·0.25)/1.25 = 1.
+        let c =
+            inverse_variance(&[Estimate::new(0.0, 1.0, 10), Estimate::new(5.0, 2.0, 30)]).unwrap();
+        assert!((c.value - 1.0).abs() < 1e-12, "{c:?}");
+        assert!(
+            (c.std_error - (1.0f64 / 1.25).sqrt()).abs() < 1e-12,
+            "{c:?}"
+        );
+        assert_eq!(c, Estimate::new(c.value, c.std_error, 40));
+        // Parts that carry no information are left out, not averaged in.
+        let lone = Estimate::new(2.0, 0.5, 7);
+        let useless = [
+            rr_share(0, 0, Epsilon(1000)),
+            Estimate::new(9.0, 0.0, 3),
+            Estimate::new(9.0, f64::INFINITY, 3),
+        ];
+        let mut parts = useless.to_vec();
+        parts.push(lone);
+        assert_eq!(inverse_variance(&parts), Some(lone));
+        assert_eq!(inverse_variance(&useless), None);
+        assert_eq!(inverse_variance(&[]), None);
+    }
+
+    #[test]
+    fn oue_shares_are_the_counts_per_report() {
+        let eps = Epsilon(1500);
+        let (counts, n) = ([40, 300, 95], 400);
+        for (share, count) in oue_shares(&counts, n, eps)
+            .iter()
+            .zip(oue_counts(&counts, n, eps))
+        {
+            assert_eq!(*share, count.scaled(1.0 / 400.0));
+        }
     }
 
     #[test]
