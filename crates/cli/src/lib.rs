@@ -7,3 +7,4 @@ pub mod input;
 pub mod serve;
 pub mod sessions;
 pub mod train;
+pub mod validation;

@@ -1,152 +1,22 @@
 //! `xsell`: train, evaluate and inspect cross-sell models.
+//!
+//! Three layers, as in ripgrep: [`args`] is the raw command line (clap),
+//! [`plan`] validates it into one plan per command, [`run`] executes a plan
+//! with the library. `main` only connects them.
 
-mod commands;
+mod args;
+mod plan;
+mod run;
 
-use clap::{Parser, Subcommand};
-use std::path::PathBuf;
-use xsell_cli::input::{CatalogFormat, EventFormat};
-
-#[derive(Parser)]
-#[command(
-    name = "xsell",
-    version,
-    about = "Train, evaluate and inspect xsell cross-sell models"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-/// Options shared by commands that read training data.
-#[derive(clap::Args, Clone)]
-pub struct DataArgs {
-    /// Catalogue (Instacart products.csv, or generic CSV / JSON lines).
-    #[arg(long)]
-    catalog: Option<PathBuf>,
-    /// Catalogue format.
-    #[arg(long, value_enum, default_value = "auto")]
-    catalog_format: CatalogFormat,
-    /// Event-log format.
-    #[arg(long, value_enum, default_value = "auto")]
-    format: EventFormat,
-    /// Skip malformed rows (and report how many) instead of stopping.
-    #[arg(long)]
-    skip_bad_rows: bool,
-    /// Order table mapping sessions to users (orders_sample.csv) for on-device history.
-    #[arg(long)]
-    history: Option<PathBuf>,
-    /// Tune on this training file ...
-    #[arg(long, requires = "tune_valid")]
-    tune_train: Option<PathBuf>,
-    /// ... against this validation file (default: hold out part of the training data).
-    #[arg(long, requires = "tune_train")]
-    tune_valid: Option<PathBuf>,
-    /// Neighbours kept per item.
-    #[arg(long, default_value_t = 100)]
-    neighbours: usize,
-    /// Skip tuning and use default parameters.
-    #[arg(long)]
-    no_tune: bool,
-    /// Fill missing catalogue URLs, images and prices for the demo shop
-    /// (`/p/ID`, `/img/ID.svg`, a synthetic price derived from the id).
-    #[arg(long)]
-    demo_shop: bool,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Train a model from an event log (and catalogue) and write the model file.
-    Train {
-        /// Event log: session-rec TSV, OTTO JSON lines, or generic CSV / JSON lines.
-        #[arg(long)]
-        events: PathBuf,
-        /// Output model file.
-        #[arg(long, short, default_value = "model.xsm")]
-        out: PathBuf,
-        #[command(flatten)]
-        data: DataArgs,
-    },
-    /// Evaluate xsell and the published baselines with the session-rec protocol.
-    Eval {
-        /// Training sessions.
-        #[arg(long)]
-        train: PathBuf,
-        /// Test sessions.
-        #[arg(long)]
-        test: PathBuf,
-        /// Write xsell's top-20 lists in session-rec CSV form.
-        #[arg(long)]
-        save_recs: Option<PathBuf>,
-        /// Baselines to run side by side (comma-separated: pop,ar,sr,iknn,vsknn; or none).
-        #[arg(long, default_value = "pop,ar,sr,iknn,vsknn")]
-        baselines: String,
-        /// Write all results as JSON.
-        #[arg(long)]
-        json: Option<PathBuf>,
-        /// Also write the trained model here.
-        #[arg(long)]
-        model_out: Option<PathBuf>,
-        /// Also print the DPP accuracy/diversity curve on the test split.
-        #[arg(long)]
-        theta_curve: bool,
-        #[command(flatten)]
-        data: DataArgs,
-    },
-    /// Print what a model file holds and what it costs per item.
-    Inspect {
-        /// Model file.
-        model: PathBuf,
-    },
-    /// Run the collector: receive noised reports, store them, serve stats and the model.
-    Serve {
-        /// Address to listen on (keep it on loopback unless a proxy fronts it).
-        #[arg(long, default_value = "127.0.0.1:8710")]
-        addr: std::net::SocketAddr,
-        /// Report store: a SQLite file (default), or a postgres:// URL.
-        #[arg(long, default_value = "xsell-reports.sqlite")]
-        db: String,
-        /// Model file to serve at /model.xsm.
-        #[arg(long)]
-        model: Option<PathBuf>,
-    },
-    /// Recommend for a list of item ids (in session order), with reasons.
-    Recommend {
-        /// Model file.
-        #[arg(long)]
-        model: PathBuf,
-        /// Item ids in the session, oldest first.
-        items: Vec<String>,
-        /// How many.
-        #[arg(long, short, default_value_t = 10)]
-        n: usize,
-    },
-}
+use clap::Parser;
 
 fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Train { events, out, data } => commands::train(&events, &out, &data),
-        Command::Eval {
-            train,
-            test,
-            save_recs,
-            baselines,
-            json,
-            model_out,
-            theta_curve,
-            data,
-        } => commands::eval(
-            &train,
-            &test,
-            save_recs.as_deref(),
-            &baselines,
-            json.as_deref(),
-            model_out.as_deref(),
-            theta_curve,
-            &data,
-        ),
-        Command::Inspect { model } => commands::inspect(&model),
-        Command::Serve { addr, db, model } => commands::serve(addr, &db, model.as_deref()),
-        Command::Recommend { model, items, n } => commands::recommend(&model, &items, n),
-    }
+    let cli = args::Cli::parse();
+    let plan =
+        plan::Plan::from_args(cli, std::env::var("XSELL_EXPONENTS").ok()).unwrap_or_else(|e| {
+            // A usage error, reported like clap's own: no backtrace, status 2.
+            eprintln!("error: {e}");
+            std::process::exit(2)
+        });
+    run::run(plan)
 }

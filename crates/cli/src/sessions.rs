@@ -15,6 +15,8 @@ pub struct Session {
     pub kinds: Vec<EventKind>,
     /// Time of the first event.
     pub start: i64,
+    /// Time of the last event (V-SKNN samples the sessions that ended last).
+    pub end: i64,
     /// User pseudonym, if the log has one.
     pub user: Option<String>,
 }
@@ -53,6 +55,7 @@ fn group(events: Vec<RawEvent>, mut item_of: impl FnMut(&str) -> Option<u32>) ->
             ev.sort_by_key(|e| (e.0, e.1));
             Session {
                 start: ev.first().map_or(0, |e| e.0),
+                end: ev.last().map_or(0, |e| e.0),
                 user: ev.iter().find_map(|e| e.4.clone()),
                 items: ev.iter().map(|e| e.2).collect(),
                 kinds: ev.iter().map(|e| e.3).collect(),

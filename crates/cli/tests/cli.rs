@@ -111,8 +111,17 @@ fn eval_exact_form_writes_session_rec_csv() {
     let text = std::fs::read_to_string(&recs).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "SessionId;Position;Recommendations;Scores");
-    // t1 has 3 items -> positions 1, 2; t2 has 2 -> position 1.
+    // Position is the index of the prefix's last item (session-rec's
+    // convention): t1 has 3 items -> positions 0, 1; t2 has 2 -> position 0.
     assert_eq!(lines.len(), 1 + 3);
+    let keys: Vec<(&str, &str)> = lines[1..]
+        .iter()
+        .map(|l| {
+            let mut f = l.split(';');
+            (f.next().unwrap(), f.next().unwrap())
+        })
+        .collect();
+    assert_eq!(keys, [("t1", "0"), ("t1", "1"), ("t2", "0")]);
     let row: Vec<&str> = lines[1].split(';').collect();
     assert_eq!(row.len(), 4);
     let items: Vec<&str> = row[2].split(',').collect();
@@ -120,7 +129,7 @@ fn eval_exact_form_writes_session_rec_csv() {
     assert_eq!(items.len(), scores.len());
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first");
     // After milk, cereal (same pattern) must be ranked first and milk never recommended.
-    assert_eq!((row[0], row[1], items[0]), ("t1", "1", "cereal"));
+    assert_eq!((row[0], row[1], items[0]), ("t1", "0", "cereal"));
     assert!(!items.contains(&"milk"));
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -195,9 +204,11 @@ fn corrupt_model_is_refused_with_advice() {
 #[test]
 fn trains_on_the_real_otto_sample() {
     let otto = data().join("otto/sample.jsonl");
-    if !otto.exists() {
-        return;
-    }
+    assert!(
+        otto.exists(),
+        "{} is missing: the tests need ../shared/data",
+        otto.display()
+    );
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("otto.xsm");
     let out = xsell()
@@ -215,4 +226,93 @@ fn trains_on_the_real_otto_sample() {
     let out = xsell().arg("inspect").arg(&model).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("trained on 20 sessions"), "{text}");
+}
+
+#[test]
+fn a_bad_command_line_is_refused_before_any_work_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, test, _) = tiny_shop(dir.path());
+    // Tuning on the test set.
+    let out = xsell()
+        .args(["eval", "--train"])
+        .arg(&train)
+        .arg("--test")
+        .arg(&test)
+        .arg("--tune-train")
+        .arg(&train)
+        .arg("--tune-valid")
+        .arg(&test)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: --test and --tune-valid name the same file")
+            && err.contains("never see the test set"),
+        "{err}"
+    );
+    // The retired environment variable is not silently ignored.
+    let out = xsell()
+        .env("XSELL_EXPONENTS", "0.5,0.25")
+        .args(["train", "--events"])
+        .arg(&train)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--exponents '0.5,0.25'"));
+}
+
+/// `xsell serve --placements`: a bad config stops the server with the
+/// placement and field named; a good one is served with an ETag.
+#[test]
+fn the_collector_serves_a_checked_placement_config() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"v":1,"placements":{"cart":{"slots":40}}}"#).unwrap();
+    let out = xsell()
+        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+        .arg(dir.path().join("r.sqlite"))
+        .arg("--placements")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("bad.json") && err.contains("\"cart\"") && err.contains("slots"),
+        "{err}"
+    );
+
+    let good = dir.path().join("placements.json");
+    let text = r#"{"v":1,"placements":{"cart":{"slots":4,"blocked":["sku-9"]}}}"#;
+    std::fs::write(&good, text).unwrap();
+    let mut child = xsell()
+        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+        .arg(dir.path().join("r.sqlite"))
+        .arg("--placements")
+        .arg(&good)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    let resp = ureq::get(&format!("{url}/placements.json")).call().unwrap();
+    let etag = resp.header("etag").unwrap().to_string();
+    assert_eq!(resp.header("content-type"), Some("application/json"));
+    assert_eq!(resp.into_string().unwrap(), text);
+    let again = ureq::get(&format!("{url}/placements.json"))
+        .set("If-None-Match", &etag)
+        .call()
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -6,13 +6,15 @@
 pub mod baselines;
 mod metrics;
 mod model;
+mod recs;
+pub mod theta;
 
 pub use metrics::{Metrics, MetricsAcc};
 pub use model::XsellPredictor;
+pub use recs::{write_recs, SavedList, RECS_HEADER};
 
 use crate::sessions::Session;
 use rayon::prelude::*;
-use std::io::Write;
 
 /// A ranked list: item indices with scores, best first.
 pub type Ranked = Vec<(u32, f32)>;
@@ -48,8 +50,8 @@ pub struct Outcome {
     pub metrics: Metrics,
     /// Wall time in seconds.
     pub seconds: f64,
-    /// Top-20 lists per prediction, when requested: (session id, position, list).
-    pub lists: Option<Vec<(String, usize, Ranked)>>,
+    /// Top-20 lists per prediction, when requested.
+    pub lists: Option<Vec<SavedList>>,
 }
 
 /// Inputs shared by every predictor in one run.
@@ -114,7 +116,12 @@ pub fn evaluate(p: &dyn Predictor, set: &EvalSet<'_>, keep_lists: bool) -> Outco
     let lists = keep_lists.then(|| {
         results
             .into_iter()
-            .map(|(k, pos, l)| (set.sessions[k].id.clone(), pos, l))
+            .map(|(k, pos, items)| SavedList {
+                session: set.sessions[k].id.clone(),
+                // The prefix is items[..pos]; its last item is pos - 1.
+                position: pos - 1,
+                items,
+            })
             .collect()
     });
     Outcome {
@@ -123,24 +130,4 @@ pub fn evaluate(p: &dyn Predictor, set: &EvalSet<'_>, keep_lists: bool) -> Outco
         seconds: t0.elapsed().as_secs_f64(),
         lists,
     }
-}
-
-/// Writes lists in the session-rec CSV form `SessionId;Position;Recommendations;Scores`
-/// (items and scores comma-separated, best first; Position is the 0-based index
-/// of the item being predicted, so the prefix is `items[..Position]`).
-pub fn write_recs(
-    out: &mut dyn Write,
-    lists: &[(String, usize, Ranked)],
-    item_ids: &[String],
-) -> std::io::Result<()> {
-    writeln!(out, "SessionId;Position;Recommendations;Scores")?;
-    for (sid, pos, list) in lists {
-        let items: Vec<&str> = list
-            .iter()
-            .map(|(i, _)| item_ids[*i as usize].as_str())
-            .collect();
-        let scores: Vec<String> = list.iter().map(|(_, s)| format!("{s:.6}")).collect();
-        writeln!(out, "{sid};{pos};{};{}", items.join(","), scores.join(","))?;
-    }
-    Ok(())
 }

@@ -1,15 +1,20 @@
 //! The trainer: counts co-occurrence and sequential transitions in the
 //! training sessions, turns them into normalised, sparsified item-to-item
 //! weights, learns item vectors, tunes the scoring parameters on held-out
-//! training data and writes the model.
+//! training data ([`tune_model`]) and writes the model.
 //!
 //! Cost is linear in events times the (bounded) co-occurrence window, so the
 //! counting stage maps directly onto SQL for logs too large for one machine
 //! (see the README, "Scaling").
 
+mod select;
 mod tune;
 mod vectors;
 
+pub use select::{
+    config_candidates, tune_model, ExponentTrial, Exponents, ExponentsError, TunedModel,
+    DEFAULT_EXPONENTS,
+};
 pub use tune::{TuneReport, Tuner};
 pub use vectors::item_vectors;
 
@@ -46,32 +51,6 @@ impl Default for TrainConfig {
             vector_dim: 16,
         }
     }
-}
-
-/// The training configurations tried during tuning: normalisation exponents
-/// from cosine-like to strongly popularity-penalising.
-pub fn config_candidates(base: &TrainConfig) -> Vec<TrainConfig> {
-    let grid: Vec<(f32, f32)> = match std::env::var("XSELL_EXPONENTS") {
-        Ok(v) => v
-            .split(';')
-            .filter_map(|p| p.split_once(','))
-            .filter_map(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
-            .collect(),
-        Err(_) => vec![
-            (0.5, 0.25),
-            (0.75, 0.25),
-            (1.0, 0.25),
-            (0.75, 0.1),
-            (0.75, 0.5),
-        ],
-    };
-    grid.into_iter()
-        .map(|(s, t)| TrainConfig {
-            source_exponent: s,
-            target_exponent: t,
-            ..*base
-        })
-        .collect()
 }
 
 /// Raw counts over the training sessions.

@@ -18,8 +18,22 @@ pub struct TuneReport {
     pub evaluations: usize,
 }
 
-type Setter = fn(&mut ScoringParams, f32);
-type Grid = Vec<(&'static str, Setter, Vec<f32>)>;
+/// One parameter of the coordinate search and the values it may take.
+struct Axis {
+    /// Sets the parameter.
+    set: fn(&mut ScoringParams, f32),
+    /// Candidate values.
+    values: Vec<f32>,
+}
+
+fn axis(set: fn(&mut ScoringParams, f32), values: &[f32]) -> Axis {
+    Axis {
+        set,
+        values: values.to_vec(),
+    }
+}
+
+type Grid = Vec<Axis>;
 
 /// Validation predictions used per evaluation (session / history phase).
 const SESSION_LIMIT: usize = 6000;
@@ -59,43 +73,25 @@ impl<'v> Tuner<'v> {
         progress: &indicatif::ProgressBar,
     ) -> (ScoringParams, TuneReport) {
         let mut grid: Grid = vec![
-            (
-                "half_life",
+            axis(
                 |p, v| p.half_life = v,
-                vec![1.0, 2.0, 4.0, 8.0, 16.0, f32::INFINITY],
+                &[1.0, 2.0, 4.0, 8.0, 16.0, f32::INFINITY],
             ),
-            (
-                "support_exponent",
+            axis(
                 |p, v| p.support_exponent = v,
-                vec![0.0, 0.5, 1.0, 1.5, 2.0, 3.0],
+                &[0.0, 0.5, 1.0, 1.5, 2.0, 3.0],
             ),
-            (
-                "w_seq",
-                |p, v| p.w_seq = v,
-                vec![0.0, 0.1, 0.25, 0.5, 1.0, 2.0],
-            ),
-            (
-                "w_pop",
-                |p, v| p.w_pop = v,
-                vec![0.0, 0.05, 0.1, 0.2, 0.4, 0.8],
-            ),
-            (
-                "w_category",
-                |p, v| p.w_category = v,
-                vec![0.0, 0.02, 0.05, 0.1, 0.2],
-            ),
-            ("w_repeat", |p, v| p.w_repeat = v, vec![0.0, 0.1, 0.3, 1.0]),
+            axis(|p, v| p.w_seq = v, &[0.0, 0.1, 0.25, 0.5, 1.0, 2.0]),
+            axis(|p, v| p.w_pop = v, &[0.0, 0.05, 0.1, 0.2, 0.4, 0.8]),
+            axis(|p, v| p.w_category = v, &[0.0, 0.02, 0.05, 0.1, 0.2]),
+            axis(|p, v| p.w_repeat = v, &[0.0, 0.1, 0.3, 1.0]),
         ];
         if self
             .valid
             .iter()
             .any(|s| s.kinds.iter().any(|k| *k != s.kinds[0]))
         {
-            grid.push((
-                "w_cart_event",
-                |p, v| p.w_cart_event = v,
-                vec![0.5, 1.0, 2.0, 4.0],
-            ));
+            grid.push(axis(|p, v| p.w_cart_event = v, &[0.5, 1.0, 2.0, 4.0]));
         }
         let (best, m) = self.search(&grid, start, &[], SESSION_LIMIT, progress);
         let report = TuneReport {
@@ -117,16 +113,8 @@ impl<'v> Tuner<'v> {
         progress: &indicatif::ProgressBar,
     ) -> (ScoringParams, f64) {
         let grid: Grid = vec![
-            (
-                "w_history",
-                |p, v| p.w_history = v,
-                vec![0.0, 0.25, 0.5, 1.0, 2.0, 4.0],
-            ),
-            (
-                "w_history_context",
-                |p, v| p.w_history_context = v,
-                vec![0.0, 0.05, 0.1, 0.2, 0.4],
-            ),
+            axis(|p, v| p.w_history = v, &[0.0, 0.25, 0.5, 1.0, 2.0, 4.0]),
+            axis(|p, v| p.w_history_context = v, &[0.0, 0.05, 0.1, 0.2, 0.4]),
         ];
         let (best, m) = self.search(&grid, start, histories, HISTORY_LIMIT, progress);
         (best, m.mrr20)
@@ -141,7 +129,7 @@ impl<'v> Tuner<'v> {
         limit: usize,
         progress: &indicatif::ProgressBar,
     ) -> (ScoringParams, crate::eval::Metrics) {
-        progress.set_length(2 * grid.iter().map(|g| g.2.len() as u64).sum::<u64>());
+        progress.set_length(2 * grid.iter().map(|a| a.values.len() as u64).sum::<u64>());
         progress.set_position(0);
         let set = EvalSet {
             sessions: self.valid,
@@ -161,10 +149,10 @@ impl<'v> Tuner<'v> {
         let mut best = start;
         let mut best_m = score(best);
         for _round in 0..2 {
-            for (_name, set_fn, values) in grid {
-                for &v in values {
+            for a in grid {
+                for &v in &a.values {
                     let mut p = best;
-                    set_fn(&mut p, v);
+                    (a.set)(&mut p, v);
                     let m = score(p);
                     progress.inc(1);
                     if m.mrr20 > best_m.mrr20 + 1e-9 {

@@ -1,0 +1,762 @@
+//! Validated plans (ripgrep's `hiargs`): the raw flags of [`crate::args`]
+//! become one plan per command, with every input path checked, every output
+//! directory checked, and every combination that cannot do what the user
+//! meant refused with a message that says what to do. [`crate::run`] only
+//! ever sees a plan.
+
+use crate::args::{Cli, Command, DataArgs};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use xsell_cli::input::{BadRows, CatalogFormat, EventFormat};
+use xsell_cli::train::{Exponents, ExponentsError, TrainConfig, DEFAULT_EXPONENTS};
+
+/// Why a command line cannot run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// An input file does not exist.
+    #[error("{flag} {path}: no such file; check the path")]
+    MissingInput {
+        /// The flag that named it.
+        flag: &'static str,
+        /// The path given.
+        path: PathBuf,
+    },
+    /// An input path names a directory.
+    #[error("{flag} {path} is a directory; give a file")]
+    InputIsDirectory {
+        /// The flag that named it.
+        flag: &'static str,
+        /// The path given.
+        path: PathBuf,
+    },
+    /// An output's directory does not exist.
+    #[error("{flag} {path}: the directory {dir} does not exist; create it first")]
+    NoOutputDirectory {
+        /// The flag that named it.
+        flag: &'static str,
+        /// The path given.
+        path: PathBuf,
+        /// Its missing directory.
+        dir: PathBuf,
+    },
+    /// An output path names a directory.
+    #[error("{flag} {path} is a directory; give a file name")]
+    OutputIsDirectory {
+        /// The flag that named it.
+        flag: &'static str,
+        /// The path given.
+        path: PathBuf,
+    },
+    /// Two flags name the same file where they must not.
+    #[error("{first} and {second} name the same file ({path}); {advice}")]
+    SameFile {
+        /// One flag.
+        first: &'static str,
+        /// The other.
+        second: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// What to do instead.
+        advice: &'static str,
+    },
+    /// `--no-tune` with a flag that only matters when tuning.
+    #[error("--no-tune conflicts with {flag}, which only matters when tuning; drop one of them")]
+    NoTuneConflict {
+        /// The tuning-only flag.
+        flag: &'static str,
+    },
+    /// A baseline name is not known.
+    #[error("--baselines: unknown baseline `{name}`; choose from pop, ar, sr, iknn, vsknn (comma-separated), or none")]
+    UnknownBaseline {
+        /// The name given.
+        name: String,
+    },
+    /// `none` next to real baselines.
+    #[error("--baselines {given}: `none` runs no baseline and cannot be combined with others")]
+    NoneWithOthers {
+        /// The list given.
+        given: String,
+    },
+    /// A malformed `--exponents` pair.
+    #[error("--exponents: {0}")]
+    Exponents(ExponentsError),
+    /// The old environment variable is still set.
+    #[error("XSELL_EXPONENTS is set, but the exponents are a flag now: pass --exponents '{value}' and unset XSELL_EXPONENTS")]
+    ExponentsInEnvironment {
+        /// Its value.
+        value: String,
+    },
+    /// `--neighbours` out of range.
+    #[error("--neighbours {0}: keep between 1 and 65535 links per item")]
+    Neighbours(usize),
+    /// `-n 0`.
+    #[error("-n 0 asks for no recommendations; give 1 or more")]
+    ZeroCount,
+    /// `--demo-shop` without a catalogue to dress.
+    #[error(
+        "--demo-shop fills in the catalogue's URLs, images and prices; pass --catalog as well"
+    )]
+    DemoShopWithoutCatalog,
+}
+
+/// One validated command.
+#[derive(Debug)]
+pub enum Plan {
+    /// `xsell train`.
+    Train(TrainPlan),
+    /// `xsell eval`.
+    Eval(EvalPlan),
+    /// `xsell inspect`.
+    Inspect(InspectPlan),
+    /// `xsell recommend`.
+    Recommend(RecommendPlan),
+    /// `xsell serve`.
+    Serve(ServePlan),
+}
+
+/// How the data files are read.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// Catalogue file and format.
+    pub catalog: Option<(PathBuf, CatalogFormat)>,
+    /// Event-log format.
+    pub format: EventFormat,
+    /// Malformed rows: stop or skip.
+    pub bad_rows: BadRows,
+    /// Order table for on-device history.
+    pub history: Option<PathBuf>,
+    /// Dress the catalogue for the demo shop.
+    pub demo_shop: bool,
+}
+
+/// Where the tuning data comes from (never the test set).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TuningSource {
+    /// No tuning: default parameters.
+    Off,
+    /// Hold out part of the training data.
+    Holdout,
+    /// An explicit pair of files.
+    Files {
+        /// What candidates are trained on.
+        train: PathBuf,
+        /// What they are scored on.
+        valid: PathBuf,
+    },
+}
+
+/// What tuning does.
+#[derive(Debug, Clone)]
+pub struct TuningPlan {
+    /// The data.
+    pub source: TuningSource,
+    /// Exponent candidates.
+    pub exponents: Vec<Exponents>,
+}
+
+/// `xsell train`: read, tune, train, write.
+#[derive(Debug)]
+pub struct TrainPlan {
+    /// Event log.
+    pub events: PathBuf,
+    /// Model file to write.
+    pub out: PathBuf,
+    /// Reading.
+    pub inputs: Inputs,
+    /// Tuning.
+    pub tuning: TuningPlan,
+    /// Training configuration before tuning.
+    pub config: TrainConfig,
+}
+
+/// A baseline of the results table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Baseline {
+    /// Most popular.
+    Pop,
+    /// Association rules.
+    Ar,
+    /// Sequential rules.
+    Sr,
+    /// Item-kNN.
+    Iknn,
+    /// Vector-multiplication session kNN.
+    Vsknn,
+}
+
+impl Baseline {
+    fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "pop" => Baseline::Pop,
+            "ar" => Baseline::Ar,
+            "sr" => Baseline::Sr,
+            "iknn" => Baseline::Iknn,
+            "vsknn" => Baseline::Vsknn,
+            _ => return None,
+        })
+    }
+}
+
+/// What `xsell eval` writes besides the table.
+#[derive(Debug, Default)]
+pub struct EvalOutputs {
+    /// session-rec prediction file of the session-only lists.
+    pub save_recs: Option<PathBuf>,
+    /// All results as JSON.
+    pub json: Option<PathBuf>,
+    /// The trained model.
+    pub model_out: Option<PathBuf>,
+    /// Print the θ curve on the test split.
+    pub theta_curve: bool,
+}
+
+/// `xsell eval`: tune, train, and score xsell and the baselines on the test split.
+#[derive(Debug)]
+pub struct EvalPlan {
+    /// Training sessions.
+    pub train: PathBuf,
+    /// Test sessions.
+    pub test: PathBuf,
+    /// Reading.
+    pub inputs: Inputs,
+    /// Tuning.
+    pub tuning: TuningPlan,
+    /// Training configuration before tuning.
+    pub config: TrainConfig,
+    /// Baselines, in table order, each once.
+    pub baselines: Vec<Baseline>,
+    /// Outputs.
+    pub outputs: EvalOutputs,
+}
+
+/// `xsell inspect`.
+#[derive(Debug)]
+pub struct InspectPlan {
+    /// Model file.
+    pub model: PathBuf,
+}
+
+/// `xsell recommend`.
+#[derive(Debug)]
+pub struct RecommendPlan {
+    /// Model file.
+    pub model: PathBuf,
+    /// Session items, oldest first.
+    pub items: Vec<String>,
+    /// Slots.
+    pub n: usize,
+}
+
+/// `xsell serve`.
+#[derive(Debug)]
+pub struct ServePlan {
+    /// Listening address.
+    pub addr: SocketAddr,
+    /// Report store spec (SQLite path or postgres:// URL).
+    pub db: String,
+    /// Model to serve.
+    pub model: Option<PathBuf>,
+    /// Placement configs to serve.
+    pub placements: Option<PathBuf>,
+}
+
+fn input(flag: &'static str, path: PathBuf) -> Result<PathBuf, PlanError> {
+    if path.is_dir() {
+        Err(PlanError::InputIsDirectory { flag, path })
+    } else if !path.is_file() {
+        Err(PlanError::MissingInput { flag, path })
+    } else {
+        Ok(path)
+    }
+}
+
+fn optional_input(flag: &'static str, path: Option<PathBuf>) -> Result<Option<PathBuf>, PlanError> {
+    path.map(|p| input(flag, p)).transpose()
+}
+
+fn output(flag: &'static str, path: PathBuf) -> Result<PathBuf, PlanError> {
+    if path.is_dir() {
+        return Err(PlanError::OutputIsDirectory { flag, path });
+    }
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+            Err(PlanError::NoOutputDirectory {
+                flag,
+                dir: dir.to_path_buf(),
+                path,
+            })
+        }
+        _ => Ok(path),
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// Refuses any two of `files` (flag, path) that name one file.
+fn distinct(files: &[(&'static str, &Path)], advice: &'static str) -> Result<(), PlanError> {
+    for (k, (first, a)) in files.iter().enumerate() {
+        for (second, b) in &files[k + 1..] {
+            if same_file(a, b) {
+                return Err(PlanError::SameFile {
+                    first,
+                    second,
+                    path: a.to_path_buf(),
+                    advice,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn inputs(d: &DataArgs) -> Result<Inputs, PlanError> {
+    if d.demo_shop && d.catalog.is_none() {
+        return Err(PlanError::DemoShopWithoutCatalog);
+    }
+    Ok(Inputs {
+        catalog: optional_input("--catalog", d.catalog.clone())?.map(|p| (p, d.catalog_format)),
+        format: d.format,
+        bad_rows: if d.skip_bad_rows {
+            BadRows::Skip
+        } else {
+            BadRows::Fail
+        },
+        history: optional_input("--history", d.history.clone())?,
+        demo_shop: d.demo_shop,
+    })
+}
+
+fn tuning(d: &DataArgs, exponents_env: Option<String>) -> Result<TuningPlan, PlanError> {
+    if let Some(value) = exponents_env {
+        return Err(PlanError::ExponentsInEnvironment { value });
+    }
+    if d.no_tune {
+        if d.tune_train.is_some() {
+            return Err(PlanError::NoTuneConflict {
+                flag: "--tune-train/--tune-valid",
+            });
+        }
+        if !d.exponents.is_empty() {
+            return Err(PlanError::NoTuneConflict {
+                flag: "--exponents",
+            });
+        }
+    }
+    let exponents = if d.exponents.is_empty() {
+        DEFAULT_EXPONENTS.to_vec()
+    } else {
+        d.exponents
+            .iter()
+            .filter(|e| !e.trim().is_empty())
+            .map(|e| e.parse())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(PlanError::Exponents)?
+    };
+    let source = match (&d.tune_train, &d.tune_valid) {
+        _ if d.no_tune => TuningSource::Off,
+        (Some(t), Some(v)) => TuningSource::Files {
+            train: input("--tune-train", t.clone())?,
+            valid: input("--tune-valid", v.clone())?,
+        },
+        // clap's `requires` makes the two come together.
+        _ => TuningSource::Holdout,
+    };
+    Ok(TuningPlan { source, exponents })
+}
+
+fn config(d: &DataArgs) -> Result<TrainConfig, PlanError> {
+    if !(1..=u16::MAX as usize).contains(&d.neighbours) {
+        return Err(PlanError::Neighbours(d.neighbours));
+    }
+    Ok(TrainConfig {
+        max_neighbours: d.neighbours,
+        ..TrainConfig::default()
+    })
+}
+
+fn baselines(given: &str) -> Result<Vec<Baseline>, PlanError> {
+    let names: Vec<&str> = given
+        .split(',')
+        .map(str::trim)
+        .filter(|b| !b.is_empty())
+        .collect();
+    if names.contains(&"none") {
+        return if names.len() == 1 {
+            Ok(Vec::new())
+        } else {
+            Err(PlanError::NoneWithOthers {
+                given: given.to_string(),
+            })
+        };
+    }
+    let mut out = Vec::new();
+    for name in names {
+        let b = Baseline::parse(name).ok_or_else(|| PlanError::UnknownBaseline {
+            name: name.to_string(),
+        })?;
+        if !out.contains(&b) {
+            out.push(b);
+        }
+    }
+    Ok(out)
+}
+
+impl Plan {
+    /// Validates a parsed command line. `exponents_env` is the value of the
+    /// retired `XSELL_EXPONENTS` variable, if set.
+    pub fn from_args(cli: Cli, exponents_env: Option<String>) -> Result<Plan, PlanError> {
+        Ok(match cli.command {
+            Command::Train { events, out, data } => {
+                if data.no_tune && data.history.is_some() {
+                    // Training reads the history only to tune its weights.
+                    return Err(PlanError::NoTuneConflict { flag: "--history" });
+                }
+                let plan = TrainPlan {
+                    events: input("--events", events)?,
+                    out: output("--out", out)?,
+                    inputs: inputs(&data)?,
+                    tuning: tuning(&data, exponents_env)?,
+                    config: config(&data)?,
+                };
+                let mut files = vec![("--out", plan.out.as_path()), ("--events", &plan.events)];
+                if let Some((c, _)) = &plan.inputs.catalog {
+                    files.push(("--catalog", c));
+                }
+                distinct(&files, "the model would overwrite an input")?;
+                Plan::Train(plan)
+            }
+            Command::Eval {
+                train,
+                test,
+                save_recs,
+                baselines: which,
+                json,
+                model_out,
+                theta_curve,
+                data,
+            } => {
+                let plan = EvalPlan {
+                    train: input("--train", train)?,
+                    test: input("--test", test)?,
+                    inputs: inputs(&data)?,
+                    tuning: tuning(&data, exponents_env)?,
+                    config: config(&data)?,
+                    baselines: baselines(&which)?,
+                    outputs: EvalOutputs {
+                        save_recs: save_recs.map(|p| output("--save-recs", p)).transpose()?,
+                        json: json.map(|p| output("--json", p)).transpose()?,
+                        model_out: model_out.map(|p| output("--model-out", p)).transpose()?,
+                        theta_curve,
+                    },
+                };
+                plan.check_files()?;
+                Plan::Eval(plan)
+            }
+            Command::Inspect { model } => Plan::Inspect(InspectPlan {
+                model: input("model", model)?,
+            }),
+            Command::Recommend { model, items, n } => {
+                if n == 0 {
+                    return Err(PlanError::ZeroCount);
+                }
+                Plan::Recommend(RecommendPlan {
+                    model: input("--model", model)?,
+                    items,
+                    n,
+                })
+            }
+            Command::Serve {
+                addr,
+                db,
+                model,
+                placements,
+            } => {
+                let is_url = db.starts_with("postgres://") || db.starts_with("postgresql://");
+                if !is_url {
+                    output("--db", PathBuf::from(&db))?;
+                }
+                Plan::Serve(ServePlan {
+                    addr,
+                    db,
+                    model: optional_input("--model", model)?,
+                    placements: optional_input("--placements", placements)?,
+                })
+            }
+        })
+    }
+}
+
+impl EvalPlan {
+    /// The test set stays out of training and tuning, and no output
+    /// overwrites an input or another output.
+    fn check_files(&self) -> Result<(), PlanError> {
+        distinct(
+            &[("--train", &self.train), ("--test", &self.test)],
+            "scoring a model on its own training data overstates its accuracy; give the held-out test split",
+        )?;
+        if let TuningSource::Files { train, valid } = &self.tuning.source {
+            distinct(
+                &[
+                    ("--test", &self.test),
+                    ("--tune-train", train),
+                    ("--tune-valid", valid),
+                ],
+                "tuning must never see the test set; tune on a split of the training data (train_tr / train_valid)",
+            )?;
+        }
+        let mut files: Vec<(&'static str, &Path)> =
+            vec![("--train", &self.train), ("--test", &self.test)];
+        if let Some((c, _)) = &self.inputs.catalog {
+            files.push(("--catalog", c));
+        }
+        if let Some(h) = &self.inputs.history {
+            files.push(("--history", h));
+        }
+        let o = &self.outputs;
+        for (flag, p) in [
+            ("--save-recs", &o.save_recs),
+            ("--json", &o.json),
+            ("--model-out", &o.model_out),
+        ] {
+            if let Some(p) = p {
+                files.push((flag, p));
+            }
+        }
+        distinct(
+            &files,
+            "give each output its own path, apart from the inputs",
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    struct Files {
+        dir: tempfile::TempDir,
+    }
+
+    impl Files {
+        fn new() -> Self {
+            let dir = tempfile::tempdir().unwrap();
+            for f in ["train.txt", "test.txt", "tr.txt", "valid.txt"] {
+                std::fs::write(dir.path().join(f), "SessionId\tItemId\tTime\n").unwrap();
+            }
+            Self { dir }
+        }
+        fn p(&self, name: &str) -> String {
+            self.dir.path().join(name).to_string_lossy().into_owned()
+        }
+        fn eval(&self, extra: &[&str]) -> Result<Plan, PlanError> {
+            let mut argv = vec![
+                "xsell".to_string(),
+                "eval".into(),
+                "--train".into(),
+                self.p("train.txt"),
+                "--test".into(),
+                self.p("test.txt"),
+            ];
+            argv.extend(extra.iter().map(|s| s.to_string()));
+            Plan::from_args(Cli::try_parse_from(argv).unwrap(), None)
+        }
+    }
+
+    fn eval_plan(p: Result<Plan, PlanError>) -> EvalPlan {
+        match p {
+            Ok(Plan::Eval(e)) => e,
+            other => panic!("expected an eval plan, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_main_job_command_line_is_a_valid_plan() {
+        let f = Files::new();
+        let (tr, va, out) = (f.p("tr.txt"), f.p("valid.txt"), f.p("recs.csv"));
+        let e = eval_plan(f.eval(&[
+            "--tune-train",
+            &tr,
+            "--tune-valid",
+            &va,
+            "--save-recs",
+            &out,
+            "--theta-curve",
+        ]));
+        assert!(matches!(e.tuning.source, TuningSource::Files { .. }));
+        assert_eq!(e.tuning.exponents, DEFAULT_EXPONENTS);
+        assert_eq!(
+            e.baselines,
+            [
+                Baseline::Pop,
+                Baseline::Ar,
+                Baseline::Sr,
+                Baseline::Iknn,
+                Baseline::Vsknn
+            ]
+        );
+        assert!(e.outputs.theta_curve);
+    }
+
+    #[test]
+    fn a_missing_input_names_the_flag_and_the_path() {
+        let f = Files::new();
+        let nope = f.p("nope.csv");
+        let e = f.eval(&["--catalog", &nope]).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("--catalog") && msg.contains("nope.csv"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn outputs_need_an_existing_directory() {
+        let f = Files::new();
+        let out = f.p("no/such/dir/recs.csv");
+        let msg = f.eval(&["--save-recs", &out]).unwrap_err().to_string();
+        assert!(
+            msg.contains("--save-recs") && msg.contains("create it first"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn the_test_set_never_trains_or_tunes() {
+        let f = Files::new();
+        let (test, tr) = (f.p("test.txt"), f.p("tr.txt"));
+        let msg = f
+            .eval(&["--tune-train", &tr, "--tune-valid", &test])
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("never see the test set"), "{msg}");
+        let argv = [
+            "xsell",
+            "eval",
+            "--train",
+            &test,
+            "--test",
+            &test,
+            "--baselines",
+            "none",
+        ];
+        let msg = Plan::from_args(Cli::try_parse_from(argv).unwrap(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("overstates"), "{msg}");
+    }
+
+    #[test]
+    fn an_output_never_overwrites_an_input() {
+        let f = Files::new();
+        let train = f.p("train.txt");
+        let msg = f.eval(&["--json", &train]).unwrap_err().to_string();
+        assert!(msg.contains("--json") && msg.contains("own path"), "{msg}");
+    }
+
+    #[test]
+    fn baselines_are_checked_and_deduplicated() {
+        let f = Files::new();
+        assert_eq!(
+            eval_plan(f.eval(&["--baselines", "vsknn, ar,vsknn"])).baselines,
+            [Baseline::Vsknn, Baseline::Ar]
+        );
+        assert!(eval_plan(f.eval(&["--baselines", "none"]))
+            .baselines
+            .is_empty());
+        let msg = f
+            .eval(&["--baselines", "ar,gru4rec"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("`gru4rec`") && msg.contains("choose from"),
+            "{msg}"
+        );
+        assert!(matches!(
+            f.eval(&["--baselines", "none,pop"]),
+            Err(PlanError::NoneWithOthers { .. })
+        ));
+    }
+
+    #[test]
+    fn exponents_are_a_flag_and_only_with_tuning() {
+        let f = Files::new();
+        let e = eval_plan(f.eval(&["--exponents", "0.5,0.25;1,0.5"]));
+        assert_eq!(
+            e.tuning.exponents,
+            [
+                Exponents {
+                    source: 0.5,
+                    target: 0.25
+                },
+                Exponents {
+                    source: 1.0,
+                    target: 0.5
+                }
+            ]
+        );
+        let e = eval_plan(f.eval(&["--exponents", "0.5,0.25", "--exponents", "1,0.5"]));
+        assert_eq!(e.tuning.exponents.len(), 2);
+        let msg = f.eval(&["--exponents", "0.5"]).unwrap_err().to_string();
+        assert!(
+            msg.contains("--exponents") && msg.contains("SOURCE,TARGET"),
+            "{msg}"
+        );
+        assert!(matches!(
+            f.eval(&["--no-tune", "--exponents", "0.5,0.25"]),
+            Err(PlanError::NoTuneConflict { .. })
+        ));
+        let cli = Cli::try_parse_from([
+            "xsell",
+            "eval",
+            "--train",
+            &f.p("train.txt"),
+            "--test",
+            &f.p("test.txt"),
+        ])
+        .unwrap();
+        let msg = Plan::from_args(cli, Some("0.5,0.25".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("--exponents '0.5,0.25'"), "{msg}");
+    }
+
+    #[test]
+    fn combinations_that_do_nothing_are_refused() {
+        let f = Files::new();
+        assert!(matches!(
+            f.eval(&["--demo-shop"]),
+            Err(PlanError::DemoShopWithoutCatalog)
+        ));
+        assert!(matches!(
+            f.eval(&["--neighbours", "0"]),
+            Err(PlanError::Neighbours(0))
+        ));
+        let cli = Cli::try_parse_from([
+            "xsell",
+            "train",
+            "--no-tune",
+            "--events",
+            &f.p("train.txt"),
+            "--history",
+            &f.p("tr.txt"),
+        ])
+        .unwrap();
+        assert!(matches!(
+            Plan::from_args(cli, None),
+            Err(PlanError::NoTuneConflict { flag: "--history" })
+        ));
+        let cli = Cli::try_parse_from(["xsell", "recommend", "--model", &f.p("tr.txt"), "-n", "0"])
+            .unwrap();
+        assert!(matches!(
+            Plan::from_args(cli, None),
+            Err(PlanError::ZeroCount)
+        ));
+    }
+}

@@ -1,0 +1,143 @@
+//! Runs a validated [`Plan`]: reads the inputs, calls the library, prints
+//! the reports. Every choice made on data (tuning, θ, the baselines'
+//! settings) happens in the library; this layer only loads and reports.
+
+mod eval;
+mod model;
+mod train;
+
+use crate::plan::{Inputs, Plan, TuningPlan, TuningSource};
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::Path;
+use xsell_cli::history::OrderIndex;
+use xsell_cli::input::{dress_for_demo, read_catalog, read_events, Catalog, RawEvent, ReadStats};
+use xsell_cli::sessions::Dataset;
+use xsell_cli::train::{tune_model, TrainConfig, TunedModel};
+use xsell_cli::validation::TuningData;
+use xsell_core::ScoringParams;
+
+/// Runs one plan.
+pub fn run(plan: Plan) -> Result<()> {
+    match plan {
+        Plan::Train(p) => train::train(&p),
+        Plan::Eval(p) => eval::eval(&p),
+        Plan::Inspect(p) => model::inspect(&p),
+        Plan::Recommend(p) => model::recommend(&p),
+        Plan::Serve(p) => model::serve(&p),
+    }
+}
+
+fn bar(len: u64, msg: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} {elapsed}")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    pb.set_message(msg.to_string());
+    pb
+}
+
+fn report_skips(what: &Path, st: &ReadStats) {
+    if st.skipped > 0 {
+        eprintln!(
+            "{}: skipped {} malformed rows of {}",
+            what.display(),
+            st.skipped,
+            st.rows + st.skipped
+        );
+        for e in &st.examples {
+            eprintln!("  e.g. {e}");
+        }
+    }
+}
+
+fn load_events(path: &Path, inputs: &Inputs) -> Result<Vec<RawEvent>> {
+    let (ev, st) = read_events(path, inputs.format, inputs.bad_rows)?;
+    report_skips(path, &st);
+    Ok(ev)
+}
+
+fn load_catalog(inputs: &Inputs) -> Result<Option<Catalog>> {
+    let Some((path, format)) = &inputs.catalog else {
+        return Ok(None);
+    };
+    let (mut c, st) = read_catalog(path, *format, inputs.bad_rows)?;
+    report_skips(path, &st);
+    if inputs.demo_shop {
+        dress_for_demo(&mut c);
+    }
+    Ok(Some(c))
+}
+
+fn load_orders(inputs: &Inputs) -> Result<Option<OrderIndex>> {
+    Ok(inputs
+        .history
+        .as_deref()
+        .map(OrderIndex::read)
+        .transpose()?)
+}
+
+/// The tuning data of the plan, loaded once per run (`None` without tuning).
+fn tuning_data(
+    data: &Dataset,
+    plan: &TuningPlan,
+    inputs: &Inputs,
+    orders: Option<&OrderIndex>,
+) -> Result<Option<TuningData>> {
+    Ok(match &plan.source {
+        TuningSource::Off => None,
+        TuningSource::Holdout => Some(TuningData::holdout(data, 0.1, orders)),
+        TuningSource::Files { train, valid } => Some(TuningData::split(
+            Dataset::from_events(load_events(train, inputs)?),
+            load_events(valid, inputs)?,
+            orders,
+        )),
+    })
+}
+
+/// Tunes the model on `tuning` and reports what was chosen on stderr; the
+/// defaults without tuning data.
+fn tuned_params(
+    tuning: Option<&TuningData>,
+    catalog: Option<&Catalog>,
+    base: &TrainConfig,
+    plan: &TuningPlan,
+) -> Result<(TrainConfig, ScoringParams)> {
+    let Some(data) = tuning else {
+        return Ok((*base, ScoringParams::default()));
+    };
+    let pb = bar(0, "tuning");
+    let tuned = tune_model(data, catalog, base, &plan.exponents, &pb)?;
+    pb.finish_and_clear();
+    print_tuning(&tuned);
+    Ok((tuned.config, tuned.params))
+}
+
+fn print_tuning(t: &TunedModel) {
+    for e in &t.exponents {
+        eprintln!(
+            "  exponents {}: validation MRR@20 {:.4}, HR@20 {:.4}",
+            e.exponents, e.report.mrr20, e.report.hr20
+        );
+    }
+    if let Some(mrr) = t.history_mrr20 {
+        eprintln!("  with on-device history: validation MRR@20 {mrr:.4}");
+    }
+    for p in &t.theta.curve {
+        eprintln!(
+            "  DPP θ={}: validation MRR@20 {:.4}, ILD@20 {:.4}",
+            p.theta, p.metrics.mrr20, p.metrics.ild20
+        );
+    }
+    eprintln!(
+        "  default θ = {} (MRR@20 within {:.0} % of θ = 1)",
+        t.theta.theta,
+        t.theta.tolerance * 100.0
+    );
+    eprintln!(
+        "tuned on {} validation predictions: MRR@20 {:.4}, HR@20 {:.4} (session only)\n  {:?}\n  {:?}",
+        t.session.predictions, t.session.mrr20, t.session.hr20, t.config, t.params
+    );
+}
