@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/demo-prep.sh
 ADDR=127.0.0.1:8719
-./target/release/xsell-demo --addr "$ADDR" --db "$(mktemp -d)/bench.sqlite" \
+./target/release/xsell-demo serve --addr "$ADDR" --db "$(mktemp -d)/bench.sqlite" \
   --model target/e2e/model.xsm --www www --dist dist 2>/dev/null &
 server=$!
 trap 'kill $server' EXIT

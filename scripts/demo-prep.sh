@@ -8,5 +8,6 @@ D=../shared/data/instacart
 cargo build --release -p xsell-cli -p xsell-demo
 [ -f dist/script/xsell.js ] && [ -z "${XSELL_REBUILD_WEB:-}" ] || bash scripts/build-web.sh
 mkdir -p target/e2e
-./target/release/xsell train --events "$D/train_full.txt" --catalog "$D/products.csv" \
-  --demo-shop --no-tune -o target/e2e/model.xsm
+./target/release/xsell-demo catalog "$D/products.csv" -o target/e2e/demo-catalog.jsonl
+./target/release/xsell train --events "$D/train_full.txt" --catalog target/e2e/demo-catalog.jsonl \
+  --no-tune -o target/e2e/model.xsm

@@ -14,12 +14,13 @@ mkdir -p out
 bash .ci/install build   # wasm32 target, wasm-bindgen CLI, npm packages (skipped when present)
 cargo build --release -p xsell-cli -p xsell-demo
 if [ "${XSELL_SKIP_EVAL:-0}" != 1 ] || [ ! -f out/model.xsm ]; then
-  # --demo-shop only adds the shop's URLs, images and (made-up) prices to the
-  # written model; the evaluation does not read them.
+  # The demo's catalogue: Instacart's products with the shop's URLs, images
+  # and (made-up) prices filled in; the evaluation does not read them.
+  ./target/release/xsell-demo catalog "$D/products.csv" -o out/demo-catalog.jsonl
   ./target/release/xsell eval \
     --train "$D/train_full.txt" --test "$D/test.txt" \
     --tune-train "$D/train_tr.txt" --tune-valid "$D/train_valid.txt" \
-    --catalog "$D/products.csv" --history "$D/orders_sample.csv" --demo-shop \
+    --catalog out/demo-catalog.jsonl --history "$D/orders_sample.csv" \
     --save-recs out/recs.csv --json out/results.json --model-out out/model.xsm --theta-curve | tee out/results.md
   ./target/release/xsell inspect out/model.xsm
   echo
@@ -31,5 +32,5 @@ echo "== building the widget"
 bash scripts/build-web.sh
 echo
 echo "== serving the demo shop (Ctrl-C stops it)"
-exec ./target/release/xsell-demo --addr "$ADDR" --db out/feedback.sqlite \
+exec ./target/release/xsell-demo serve --addr "$ADDR" --db out/feedback.sqlite \
   --model out/model.xsm --www www --dist dist

@@ -21,7 +21,27 @@
       /* a full storage only costs the demo its cart */
     }
   };
-  const money = (cents) => `$${(cents / 100).toFixed(2)}`;
+  // The one price formatter, as xsell_core::shopper::format_price writes
+  // prices on the server: `$3.99` from 399 cents.
+  const money = (cents) => `$${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+  // The widget's URL policy for the shop's own links: catalogue URLs are
+  // data, so only http(s) and same-origin relative URLs become an href
+  // (no javascript:, data:, java\tscript: or /\host tricks). The server
+  // applies xsell_core::shopper::safe_url already; this holds even if a
+  // row comes from elsewhere.
+  const safeHref = (raw) => {
+    if (typeof raw !== 'string') return null;
+    // As the Rust check: trim C0 controls and spaces, then refuse any
+    // control character or backslash left inside.
+    const u = raw.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
+    if (!u || u.length > 2048 || /[\u0000-\u001f\u007f\\]/.test(u)) return null;
+    try {
+      const url = new URL(u, location.href);
+      return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+    } catch {
+      return null;
+    }
+  };
 
   function showCount() {
     const el = $('cart-count');
@@ -52,13 +72,15 @@
   }
   function line(p, withRemove) {
     const li = document.createElement('li');
-    const a = document.createElement('a');
-    a.href = p.url;
-    a.textContent = p.title;
+    const href = safeHref(p.url);
+    // An unsafe URL costs the line its link, never its title.
+    const name = document.createElement(href ? 'a' : 'span');
+    if (href) name.href = href;
+    name.textContent = p.title;
     const price = document.createElement('span');
     price.className = 'price';
     price.textContent = p.price_cents == null ? '' : money(p.price_cents);
-    li.append(a, ' ', price);
+    li.append(name, ' ', price);
     if (withRemove) {
       const b = document.createElement('button');
       b.type = 'button';

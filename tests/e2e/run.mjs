@@ -49,7 +49,7 @@ function startProxy() {
 
 before(async () => {
   const db = join(mkdtempSync(join(tmpdir(), 'xsell-e2e-')), 'reports.sqlite');
-  server = spawn(BIN, ['--addr', '127.0.0.1:0', '--db', db, '--model', MODEL, '--www', 'www', '--dist', 'dist'], {
+  server = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--db', db, '--model', MODEL, '--www', 'www', '--dist', 'dist'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   base = await new Promise((resolve, reject) => {

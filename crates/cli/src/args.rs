@@ -53,10 +53,6 @@ pub struct DataArgs {
     /// Skip tuning and use default parameters.
     #[arg(long)]
     pub no_tune: bool,
-    /// Fill missing catalogue URLs, images and prices for the demo shop
-    /// (`/p/ID`, `/img/ID.svg`, a synthetic price derived from the id).
-    #[arg(long)]
-    pub demo_shop: bool,
 }
 
 /// The subcommands.

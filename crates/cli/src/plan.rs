@@ -93,11 +93,6 @@ pub enum PlanError {
     /// `-n 0`.
     #[error("-n 0 asks for no recommendations; give 1 or more")]
     ZeroCount,
-    /// `--demo-shop` without a catalogue to dress.
-    #[error(
-        "--demo-shop fills in the catalogue's URLs, images and prices; pass --catalog as well"
-    )]
-    DemoShopWithoutCatalog,
 }
 
 /// One validated command.
@@ -126,8 +121,6 @@ pub struct Inputs {
     pub bad_rows: BadRows,
     /// Order table for on-device history.
     pub history: Option<PathBuf>,
-    /// Dress the catalogue for the demo shop.
-    pub demo_shop: bool,
 }
 
 /// Where the tuning data comes from (never the test set).
@@ -316,9 +309,6 @@ fn distinct(files: &[(&'static str, &Path)], advice: &'static str) -> Result<(),
 }
 
 fn inputs(d: &DataArgs) -> Result<Inputs, PlanError> {
-    if d.demo_shop && d.catalog.is_none() {
-        return Err(PlanError::DemoShopWithoutCatalog);
-    }
     Ok(Inputs {
         catalog: optional_input("--catalog", d.catalog.clone())?.map(|p| (p, d.catalog_format)),
         format: d.format,
@@ -328,7 +318,6 @@ fn inputs(d: &DataArgs) -> Result<Inputs, PlanError> {
             BadRows::Fail
         },
         history: optional_input("--history", d.history.clone())?,
-        demo_shop: d.demo_shop,
     })
 }
 
@@ -730,10 +719,6 @@ mod tests {
     #[test]
     fn combinations_that_do_nothing_are_refused() {
         let f = Files::new();
-        assert!(matches!(
-            f.eval(&["--demo-shop"]),
-            Err(PlanError::DemoShopWithoutCatalog)
-        ));
         assert!(matches!(
             f.eval(&["--neighbours", "0"]),
             Err(PlanError::Neighbours(0))

@@ -4,19 +4,42 @@
 //! hooks (`/corrupt.xsm`, `?model=missing`, the synthetic 100k model) live
 //! here and nowhere in the product.
 
+mod catalog;
 mod shop;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
-/// Serve the demo shop, the dashboard and the benchmark page, with the
-/// collector on the same address.
+/// The demo shop and its catalogue.
 #[derive(Parser)]
 #[command(name = "xsell-demo", version)]
-struct Args {
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the demo shop, the dashboard and the benchmark page, with the
+    /// collector on the same address.
+    Serve(ServeArgs),
+    /// Write the demo's catalogue: a catalogue (e.g. Instacart's
+    /// products.csv) with product pages, generated images and made-up
+    /// prices filled in, as JSON lines for `xsell train --catalog`.
+    Catalog {
+        /// The catalogue to dress (any format `xsell` reads).
+        from: PathBuf,
+        /// Where the JSON lines go.
+        #[arg(short, long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
     /// Address to listen on (loopback).
     #[arg(long, default_value = "127.0.0.1:8710")]
     addr: std::net::SocketAddr,
@@ -38,7 +61,17 @@ struct Args {
 }
 
 fn main() -> Result<()> {
-    let a = Args::parse();
+    match Cli::parse().command {
+        Command::Serve(a) => serve(a),
+        Command::Catalog { from, out } => {
+            let n = catalog::write_dressed(&from, &out)?;
+            eprintln!("{n} products written to {}", out.display());
+            Ok(())
+        }
+    }
+}
+
+fn serve(a: ServeArgs) -> Result<()> {
     let bytes = std::fs::read(&a.model)
         .with_context(|| format!("reading the model {}", a.model.display()))?;
     if !a.dist.join("script/xsell.js").exists() {

@@ -11,12 +11,19 @@
 //! - `?model=missing|corrupt` on any page points the widget at a missing or
 //!   corrupted model (failure pages); `?esm=1` loads the widget as an ES
 //!   module instead of the script tag.
+//!
+//! The catalogue is the model's, so it is not the shop's to trust: URLs go
+//! through the widget's own policy ([`xsell_core::shopper::safe_url`]) when
+//! the catalogue is read, and the pages are askama templates
+//! (`templates/`), which escape every value they are given.
+
+mod pages;
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -24,13 +31,17 @@ use axum::routing::get;
 use axum::{Json, Router};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
+use xsell_core::shopper::{format_price, safe_url};
 
 /// The CSP of every shop page: nothing inline, nothing from elsewhere.
 pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
 style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; \
 base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// One product of the shop.
+/// What the demo shop puts before its prices (the JSON-LD says USD).
+const CURRENCY: &str = "$";
+
+/// One product of the shop, as the pages and `/api/items` show it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Product {
     id: String,
@@ -38,10 +49,20 @@ pub struct Product {
     aisle: String,
     department: String,
     price_cents: Option<u32>,
-    url: String,
-    image: String,
+    /// The product page, if the catalogue's URL passes the URL policy.
+    url: Option<String>,
+    /// The image, if the catalogue's URL passes the URL policy.
+    image: Option<String>,
     #[serde(skip)]
     popularity: u8,
+}
+
+impl Product {
+    /// The price as shown (`$3.99`), empty when the catalogue has none.
+    fn price_text(&self) -> String {
+        self.price_cents
+            .map_or_else(String::new, |c| format_price(c, CURRENCY))
+    }
 }
 
 /// The shop's catalogue and files.
@@ -77,8 +98,11 @@ impl Shop {
                         .map(|c| m.category_name(c).to_string())
                         .unwrap_or_default(),
                     price_cents: m.item_price_cents(i),
-                    url: m.item_url(i).to_string(),
-                    image: m.item_image(i).to_string(),
+                    // The same policy the widget applies to its cards: a
+                    // `javascript:` or `data:` URL is dropped here, once,
+                    // for every page and for `/api/items`.
+                    url: safe_url(m.item_url(i), None),
+                    image: safe_url(m.item_image(i), None),
                     popularity: m.item_popularity(i),
                 }
             })
@@ -113,165 +137,69 @@ impl Shop {
     fn get(&self, id: &str) -> Option<&Product> {
         self.index.get(id).map(|&k| &self.products[k])
     }
-}
 
-/// Escapes text for HTML element content and quoted attributes.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+    /// The most popular products, best first (the home page's grid).
+    fn popular(&self) -> impl Iterator<Item = &Product> {
+        self.popular.iter().map(|&k| &self.products[k])
     }
-    out
+
+    /// Up to 48 products whose title contains `needle` (lower case), most
+    /// popular first.
+    fn search(&self, needle: &str) -> Vec<&Product> {
+        if needle.is_empty() {
+            return Vec::new();
+        }
+        let mut hits: Vec<usize> = (0..self.products.len())
+            .filter(|&k| self.products[k].title.to_lowercase().contains(needle))
+            .collect();
+        hits.sort_by(|&a, &b| {
+            self.products[b]
+                .popularity
+                .cmp(&self.products[a].popularity)
+                .then(a.cmp(&b))
+        });
+        hits.truncate(48);
+        hits.into_iter().map(|k| &self.products[k]).collect()
+    }
+
+    /// The catalogue rows of a comma-separated id list (at most 200).
+    fn lookup(&self, ids: &str) -> Vec<&Product> {
+        ids.split(',')
+            .take(200)
+            .filter_map(|id| self.get(id))
+            .collect()
+    }
 }
 
-fn price(p: Option<u32>) -> String {
-    p.map_or_else(String::new, |c| format!("${}.{:02}", c / 100, c % 100))
-}
-
+/// The query every shop page understands.
 #[derive(Debug, Default, serde::Deserialize)]
 struct PageQuery {
+    /// `missing` or `corrupt`: point the widget at a bad model.
     model: Option<String>,
+    /// Present: load the widget as an ES module.
     esm: Option<String>,
+    /// The search box.
     q: Option<String>,
 }
 
-fn widget_tags(shop: &Shop, q: &PageQuery) -> String {
-    let model = match q.model.as_deref() {
-        Some("missing") => "/missing.xsm".to_string(),
-        Some("corrupt") => "/corrupt.xsm".to_string(),
-        _ => format!("/model.xsm?v={}", shop.model_version),
-    };
-    if q.esm.is_some() {
-        // The npm package's ES module, as a bundler-less app would load it.
-        format!(
-            r#"<script type="module" src="/static/esm-demo.js" data-model="{}" data-config="/placements.json" data-endpoint="/v1/reports" id="xsell-esm"></script>"#,
-            esc(&model)
+/// A rendered template under the shop's CSP.
+fn respond(page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => ([(header::CONTENT_SECURITY_POLICY, CSP)], Html(html)).into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("rendering the page failed: {e}"),
         )
-    } else {
-        format!(
-            r#"<script src="/xsell/xsell.js" data-model="{}" data-config="/placements.json" data-endpoint="/v1/reports" async></script>"#,
-            esc(&model)
-        )
+            .into_response(),
     }
-}
-
-fn page(shop: &Shop, q: &PageQuery, title: &str, body: &str, head_extra: &str) -> Response {
-    page_with(shop, q, title, body, head_extra, true)
-}
-
-fn page_with(
-    shop: &Shop,
-    q: &PageQuery,
-    title: &str,
-    body: &str,
-    head_extra: &str,
-    with_widget: bool,
-) -> Response {
-    let html = format!(
-        r##"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · xsell demo grocery</title>
-<link rel="stylesheet" href="/static/shop.css">
-<meta name="xsell-model" content="/model.xsm?v={version}">
-{head_extra}
-<script src="/static/shop.js" defer></script>
-{widget}
-</head>
-<body>
-<a class="skip" href="#main">Skip to content</a>
-<header class="top">
-  <a class="logo" href="/">xsell grocer</a>
-  <form class="search" action="/search" role="search">
-    <label for="q" class="sr-only">Search products</label>
-    <input id="q" name="q" type="search" placeholder="Search products" value="{qv}">
-    <button type="submit">Search</button>
-  </form>
-  <a class="cart-link" href="/cart">Cart (<span id="cart-count">0</span>)</a>
-</header>
-<main id="main">
-{body}
-</main>
-<footer>
-  <label><input type="checkbox" id="consent" checked> Share anonymous, noised usage statistics (never who you are or what you viewed)</label>
-  <nav><a href="/dashboard">Widget dashboard</a> · <a href="/bench">Benchmark</a></nav>
-  <p>Demo shop with Instacart product names; prices and images are made up.</p>
-</footer>
-</body>
-</html>"##,
-        title = esc(title),
-        widget = if with_widget {
-            widget_tags(shop, q)
-        } else {
-            String::new()
-        },
-        qv = esc(q.q.as_deref().unwrap_or("")),
-        version = shop.model_version,
-    );
-    ([(header::CONTENT_SECURITY_POLICY, CSP)], Html(html)).into_response()
-}
-
-fn grid(shop: &Shop, items: impl Iterator<Item = usize>) -> String {
-    let mut s = String::from(r#"<ul class="grid">"#);
-    for k in items {
-        let p = &shop.products[k];
-        let _ = write!(
-            s,
-            r#"<li class="tile"><a href="{url}"><img src="{img}" alt="" width="160" height="160" loading="lazy"><span class="name">{title}</span></a><span class="price">{price}</span><button type="button" class="add" data-add="{id}" data-xsell-add-to-cart="{id}">Add to cart</button></li>"#,
-            url = esc(&p.url),
-            img = esc(&p.image),
-            title = esc(&p.title),
-            price = price(p.price_cents),
-            id = esc(&p.id),
-        );
-    }
-    s.push_str("</ul>");
-    s
 }
 
 async fn home(State(shop): State<Arc<Shop>>, Query(q): Query<PageQuery>) -> Response {
-    let body = format!(
-        r#"<h1>Popular this week</h1>
-<xsell-recommendations placement="home" heading="Picked for your basket"></xsell-recommendations>
-{}"#,
-        grid(&shop, shop.popular.iter().copied())
-    );
-    page(&shop, &q, "Home", &body, "")
+    respond(&pages::home(&shop, &q))
 }
 
 async fn search(State(shop): State<Arc<Shop>>, Query(q): Query<PageQuery>) -> Response {
-    let needle = q.q.as_deref().unwrap_or("").trim().to_lowercase();
-    let hits: Vec<usize> = if needle.is_empty() {
-        Vec::new()
-    } else {
-        let mut h: Vec<usize> = (0..shop.products.len())
-            .filter(|&k| shop.products[k].title.to_lowercase().contains(&needle))
-            .collect();
-        h.sort_by(|&a, &b| {
-            shop.products[b]
-                .popularity
-                .cmp(&shop.products[a].popularity)
-                .then(a.cmp(&b))
-        });
-        h.truncate(48);
-        h
-    };
-    let body = format!(
-        r#"<h1>Results for “{}”</h1><p>{} products</p>{}"#,
-        esc(&needle),
-        hits.len(),
-        grid(&shop, hits.into_iter())
-    );
-    page(&shop, &q, "Search", &body, "")
+    respond(&pages::search(&shop, &q))
 }
 
 async fn product(
@@ -279,91 +207,39 @@ async fn product(
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let Some(p) = shop.get(&id) else {
-        return (
+    match shop.get(&id) {
+        Some(p) => respond(&pages::product(&shop, &q, p)),
+        None => (
             StatusCode::NOT_FOUND,
             Html("<h1>No such product</h1>".to_string()),
         )
-            .into_response();
-    };
-    // JSON-LD: `<` escaped so no title can close the script element.
-    let ld = serde_json::json!({
-        "@context": "https://schema.org",
-        "@type": "Product",
-        "sku": p.id,
-        "name": p.title,
-        "category": format!("{} > {}", p.department, p.aisle),
-        "offers": { "@type": "Offer", "price": p.price_cents.map(|c| f64::from(c) / 100.0), "priceCurrency": "USD" }
-    })
-    .to_string()
-    .replace('<', "\\u003c");
-    let head = format!(r#"<script type="application/ld+json">{ld}</script>"#);
-    let body = format!(
-        r#"<nav class="crumbs" aria-label="Breadcrumb"><a href="/">Home</a> › {dept} › {aisle}</nav>
-<article class="product">
-  <img src="{img}" alt="" width="320" height="320">
-  <div>
-    <h1>{title}</h1>
-    <p class="price">{price}</p>
-    <button type="button" class="add big" data-add="{id}" data-xsell-add-to-cart="{id}">Add to cart</button>
-  </div>
-</article>
-<xsell-recommendations placement="product" item="{id}" heading="Goes well with {title}"></xsell-recommendations>"#,
-        dept = esc(&p.department),
-        aisle = esc(&p.aisle),
-        img = esc(&p.image),
-        title = esc(&p.title),
-        price = price(p.price_cents),
-        id = esc(&p.id),
-    );
-    page(&shop, &q, &p.title, &body, &head)
+            .into_response(),
+    }
 }
 
 async fn cart(State(shop): State<Arc<Shop>>, Query(q): Query<PageQuery>) -> Response {
-    let body = r#"<h1>Your cart</h1>
-<div id="cart-items" aria-live="polite"><p>Your cart is empty.</p></div>
-<p><a class="button" href="/checkout" id="to-checkout">Go to checkout</a></p>
-<xsell-recommendations placement="cart" heading="Complete your basket"></xsell-recommendations>"#;
-    page(&shop, &q, "Cart", body, "")
+    respond(&pages::cart(&shop, &q))
 }
 
 async fn checkout(State(shop): State<Arc<Shop>>, Query(q): Query<PageQuery>) -> Response {
-    let body = r#"<h1>Checkout</h1>
-<div id="checkout-summary" aria-live="polite"></div>
-<button type="button" id="place-order" class="add big">Place order</button>
-<p id="order-done" role="status"></p>
-<xsell-recommendations placement="checkout" heading="Last-minute additions" slots="4"></xsell-recommendations>
-<fieldset id="relevance" class="survey">
-  <legend>How relevant were the suggestions in this shop today?</legend>
-  <button type="button" data-relevance="1">1 · not at all</button>
-  <button type="button" data-relevance="2">2</button>
-  <button type="button" data-relevance="3">3</button>
-  <button type="button" data-relevance="4">4</button>
-  <button type="button" data-relevance="5">5 · very</button>
-  <p id="relevance-thanks" role="status"></p>
-</fieldset>"#;
-    page(&shop, &q, "Checkout", body, "")
+    respond(&pages::checkout(&shop, &q))
 }
 
-async fn static_page(
-    shop: Arc<Shop>,
-    q: PageQuery,
-    file: &str,
-    title: &str,
-    with_widget: bool,
-) -> Response {
+/// One of the shop's own HTML fragments (`www/`) in the layout, without the
+/// widget.
+async fn static_page(shop: Arc<Shop>, q: PageQuery, file: &str, title: &str) -> Response {
     match tokio::fs::read_to_string(shop.www.join(file)).await {
-        Ok(body) => page_with(&shop, &q, title, &body, "", with_widget),
+        Ok(body) => respond(&pages::fragment(&shop, &q, title, body)),
         Err(e) => (StatusCode::NOT_FOUND, format!("{file}: {e}")).into_response(),
     }
 }
 
 async fn dashboard(State(shop): State<Arc<Shop>>, Query(q): Query<PageQuery>) -> Response {
-    static_page(shop, q, "dashboard.html", "Dashboard", false).await
+    static_page(shop, q, "dashboard.html", "Dashboard").await
 }
 
 async fn bench(State(shop): State<Arc<Shop>>, Query(q): Query<PageQuery>) -> Response {
-    let mut r = static_page(shop, q, "bench.html", "Benchmark", false).await;
+    let mut r = static_page(shop, q, "bench.html", "Benchmark").await;
     // Cross-origin isolation gives performance.now() 5 µs resolution.
     let h = r.headers_mut();
     h.insert(
@@ -383,53 +259,29 @@ struct ItemsQuery {
 }
 
 async fn items(State(shop): State<Arc<Shop>>, Query(q): Query<ItemsQuery>) -> Response {
-    let out: Vec<&Product> = q
-        .ids
-        .split(',')
-        .take(200)
-        .filter_map(|id| shop.get(id))
-        .collect();
-    Json(out).into_response()
+    Json(shop.lookup(&q.ids)).into_response()
 }
-
-const COLORS: [&str; 8] = [
-    "#2f6f4e", "#8a4b12", "#1d5c8c", "#7a2e5a", "#5b6b12", "#8c2f2f", "#3d4f8a", "#6b4f2f",
-];
 
 async fn image(State(shop): State<Arc<Shop>>, Path(file): Path<String>) -> Response {
     let id = file.strip_suffix(".svg").unwrap_or(&file);
     let Some(p) = shop.get(id) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let h = p
-        .department
-        .bytes()
-        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
-    let initials: String = p
-        .title
-        .split_whitespace()
-        .filter_map(|w| w.chars().next())
-        .filter(|c| c.is_alphanumeric())
-        .take(2)
-        .collect();
-    let svg = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="160" height="160" viewBox="0 0 160 160"><rect width="160" height="160" fill="{bg}"/><text x="80" y="92" font-family="sans-serif" font-size="48" font-weight="700" fill="#fff" text-anchor="middle">{ini}</text><text x="80" y="140" font-family="sans-serif" font-size="12" fill="#fff" text-anchor="middle">{aisle}</text></svg>"##,
-        bg = COLORS[(h % 8) as usize],
-        ini = esc(&initials),
-        aisle = esc(&p.aisle.chars().take(24).collect::<String>()),
-    );
-    (
-        [
-            (header::CONTENT_TYPE, "image/svg+xml"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'",
-            ),
-        ],
-        svg,
-    )
-        .into_response()
+    match pages::ProductImage::of(p).render() {
+        Ok(svg) => (
+            [
+                (header::CONTENT_TYPE, "image/svg+xml"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "default-src 'none'; style-src 'unsafe-inline'",
+                ),
+            ],
+            svg,
+        )
+            .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
 }
 
 /// A synthetic 100k-item model for the benchmark page (built once, ~1 s).

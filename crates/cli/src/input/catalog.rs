@@ -42,26 +42,37 @@ impl Catalog {
     }
 }
 
-/// Fills what the demo shop needs and a real catalogue has: the product
-/// page `/p/ID`, the generated image `/img/ID.svg`, and (only where the
-/// catalogue has none, as Instacart's has none) a synthetic price between
-/// $0.99 and $14.99 derived from the id, so prices are stable across runs.
-/// The prices are made up; nothing is evaluated on them.
-pub fn dress_for_demo(catalog: &mut Catalog) {
-    for it in &mut catalog.items {
-        if it.url.is_empty() {
-            it.url = format!("/p/{}", it.id);
+/// Writes `catalog` as xsell's generic catalogue JSON lines (the form
+/// [`read_catalog`] reads back to the same items): for converting a shop's
+/// export once, or for a demo that fills in URLs and prices.
+pub fn write_catalog_jsonl(
+    catalog: &Catalog,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    for it in &catalog.items {
+        let mut row = serde_json::json!({
+            "id": it.id,
+            "title": it.title,
+            "category": it.category_path,
+            "in_stock": it.in_stock,
+        });
+        if let Some(c) = it.price_cents {
+            // Cents as a decimal string parse back exactly (no float rounding).
+            row["price"] = serde_json::Value::from(
+                format!("{}.{:02}", c / 100, c % 100)
+                    .parse::<f64>()
+                    .expect("a decimal"),
+            );
         }
-        if it.image.is_empty() {
-            it.image = format!("/img/{}.svg", it.id);
+        if !it.url.is_empty() {
+            row["url"] = it.url.clone().into();
         }
-        if it.price_cents.is_none() {
-            let h = it.id.bytes().fold(0x811c_9dc5u32, |h, b| {
-                (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-            });
-            it.price_cents = Some(99 + (h % 15) * 100);
+        if !it.image.is_empty() {
+            row["image"] = it.image.clone().into();
         }
+        writeln!(out, "{row}")?;
     }
+    Ok(())
 }
 
 /// Catalogue formats.
@@ -400,6 +411,14 @@ mod tests {
         let (cat, st) = read_catalog(&p, CatalogFormat::Auto, BadRows::Fail).unwrap();
         assert_eq!(cat.items.len(), 49_688);
         assert_eq!(st.skipped, 0);
+        // Written as JSON lines and read back: the same items, in order.
+        let mut jsonl = Vec::new();
+        write_catalog_jsonl(&cat, &mut jsonl).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("catalog.jsonl");
+        std::fs::write(&out, &jsonl).unwrap();
+        let (back, _) = read_catalog(&out, CatalogFormat::Auto, BadRows::Fail).unwrap();
+        assert_eq!(back.items, cat.items);
         let bananas = cat.get("24852").unwrap();
         assert_eq!(bananas.title, "Banana");
         assert_eq!(

@@ -5,7 +5,7 @@ mod catalog;
 mod csvline;
 mod events;
 
-pub use catalog::{dress_for_demo, read_catalog, Catalog, CatalogFormat, CatalogItem};
+pub use catalog::{read_catalog, write_catalog_jsonl, Catalog, CatalogFormat, CatalogItem};
 pub use csvline::split_csv_line;
 pub use events::{read_events, EventFormat};
 

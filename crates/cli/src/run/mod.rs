@@ -11,7 +11,7 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
 use xsell_cli::history::OrderIndex;
-use xsell_cli::input::{dress_for_demo, read_catalog, read_events, Catalog, RawEvent, ReadStats};
+use xsell_cli::input::{read_catalog, read_events, Catalog, RawEvent, ReadStats};
 use xsell_cli::sessions::Dataset;
 use xsell_cli::train::{tune_model, TrainConfig, TunedModel};
 use xsell_cli::validation::TuningData;
@@ -63,11 +63,8 @@ fn load_catalog(inputs: &Inputs) -> Result<Option<Catalog>> {
     let Some((path, format)) = &inputs.catalog else {
         return Ok(None);
     };
-    let (mut c, st) = read_catalog(path, *format, inputs.bad_rows)?;
+    let (c, st) = read_catalog(path, *format, inputs.bad_rows)?;
     report_skips(path, &st);
-    if inputs.demo_shop {
-        dress_for_demo(&mut c);
-    }
     Ok(Some(c))
 }
 

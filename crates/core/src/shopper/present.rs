@@ -32,7 +32,7 @@ pub struct Card {
 /// How cards are presented: currency and where images may come from.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Presentation {
-    /// Put before prices (default `$`).
+    /// Put before prices (`$` in [`super::ShopperSettings::default`]).
     pub currency: String,
     /// Accept images only from this origin (`https://shop.example`); `None`
     /// accepts any http(s) or relative image URL.
