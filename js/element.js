@@ -55,6 +55,13 @@ export function defineElement(engine, name = 'xsell-recommendations') {
         console.warn(String(err?.message ?? err));
         return;
       }
+      // A placement that waits for time on the page (minDwellMs) asks again.
+      const wait = this.#carousel.retryAfterMs;
+      if (wait !== undefined && wait !== null) {
+        setTimeout(() => {
+          if (generation === this.#generation && this.isConnected) this.refresh();
+        }, Math.max(wait, 50));
+      }
       this.dispatchEvent(new CustomEvent('xsell-render', { detail: { count: this.count } }));
     }
 
@@ -74,6 +81,8 @@ export function defineElement(engine, name = 'xsell-recommendations') {
         item: a('item'),
         heading: a('heading'),
         slots: slots === undefined ? undefined : Number.parseInt(slots, 10),
+        // Time on this page so far (the trigger's minDwellMs).
+        dwellMs: Math.round(performance.now()),
         autoplay: this.hasAttribute('autoplay'),
       };
     }

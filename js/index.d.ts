@@ -84,6 +84,8 @@ export interface Slate {
   /** Heading copy (the placement config's, else "You may also like"). */
   heading: string;
   layout: 'carousel' | 'grid';
+  /** Set when the placement waits for time on the page (minDwellMs): ask again after this many ms. */
+  retryAfterMs?: number;
   /** Empty: show nothing. */
   items: Card[];
 }

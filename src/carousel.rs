@@ -104,6 +104,7 @@ pub struct Carousel {
     _observer_cb: Option<Closure<dyn FnMut(js_sys::Array)>>,
     _timer: Option<gloo_timers::callback::Interval>,
     count: usize,
+    retry_after_ms: Option<u32>,
 }
 
 #[wasm_bindgen]
@@ -112,6 +113,13 @@ impl Carousel {
     #[wasm_bindgen(getter)]
     pub fn count(&self) -> usize {
         self.count
+    }
+
+    /// Set when the placement waits for the shopper's time on the page
+    /// (`minDwellMs`): mount again after this many ms.
+    #[wasm_bindgen(getter, js_name = retryAfterMs)]
+    pub fn retry_after_ms(&self) -> Option<u32> {
+        self.retry_after_ms
     }
 
     /// Removes the carousel and all its listeners; safe to call twice.
@@ -548,6 +556,9 @@ pub(crate) fn mount(
         _observer_cb: None,
         _timer: None,
         count: slate.items.len(),
+        retry_after_ms: slate
+            .retry_after_ms
+            .map(|ms| u32::try_from(ms).unwrap_or(u32::MAX)),
     };
     if slate.items.is_empty() {
         return Ok(handle);

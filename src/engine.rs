@@ -292,11 +292,14 @@ impl Engine {
     /// with `{items: [{item_id}]}` (and `value` for `purchase`). Items the
     /// model does not know are kept too (they may be known to a newer model).
     pub fn track(&self, event: &str, params: JsValue) -> Result<(), JsValue> {
-        if event == "view_item_list" {
+        // The name first: an unknown event says so before its params do,
+        // and an ignored one (`view_item_list`) needs none.
+        if xsell_core::shopper::ga4_event(event)
+            .map_err(|e| js_error(e.to_string()))?
+            .is_none()
+        {
             return Ok(());
         }
-        // The name first: an unknown event says so before its params do.
-        xsell_core::shopper::ga4_event(event).map_err(|e| js_error(e.to_string()))?;
         let items = ga4_items(event, &params).map_err(js_error)?;
         let value = js_sys::Reflect::get(&params, &"value".into())
             .ok()

@@ -386,3 +386,39 @@ fn corrupt_stored_state_is_reset_not_fatal() {
         serde_json::from_str(&s.get_item(&format!("{prefix}:device")).unwrap().unwrap()).unwrap();
     assert_eq!(fresh["v"], 1, "the device state was rewritten cleanly");
 }
+
+/// Placement configs reach the DOM: heading copy and grid layout from the
+/// config, and a placement that waits for time on the page renders nothing
+/// and says when to ask again.
+#[wasm_bindgen_test]
+fn placement_configs_shape_the_carousel() {
+    let _ = storage().clear();
+    let opts = obj(r#"{"storagePrefix":"cfg","placements":{"v":1,"placements":{
+            "cart":{"layout":"grid","heading":"Complete your basket","blocked":["s"]},
+            "product":{"minDwellMs":60000}}}}"#);
+    let e = Engine::new(common::grocery().build().unwrap().into_boxed_slice(), opts).unwrap();
+    e.track("add_to_cart", obj(r#"{"items":[{"item_id":"b"}]}"#))
+        .unwrap();
+    let h = host();
+    let c = e.mount(h.clone(), obj(r#"{"placement":"cart"}"#)).unwrap();
+    let r = root(&h);
+    let heading = r.query_selector("h2").unwrap().unwrap().text_content();
+    assert_eq!(heading.as_deref(), Some("Complete your basket"));
+    assert!(r.query_selector("ul.track.grid").unwrap().is_some());
+    assert!(
+        all(&r, "button[data-act=next]").is_empty(),
+        "a grid has nothing to scroll"
+    );
+    assert!(!ids(&r).contains(&"s".to_string()), "blocked by id");
+    assert!(c.retry_after_ms().is_none());
+    drop(c);
+    let h2 = host();
+    let c = e
+        .mount(
+            h2,
+            obj(r#"{"placement":"product","page":"product","item":"b","dwellMs":1000}"#),
+        )
+        .unwrap();
+    assert_eq!(c.count(), 0);
+    assert_eq!(c.retry_after_ms(), Some(59_000));
+}

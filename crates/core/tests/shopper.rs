@@ -96,6 +96,8 @@ fn every_trigger_reason_comes_from_a_real_input() {
     let mut early = req("pdp", "product");
     early.dwell_ms = Some(500);
     assert_eq!(reason(&mut s, early.clone()), "dwell_too_short");
+    let wait = s.recommend(&early, now).unwrap().retry_after_ms;
+    assert_eq!(wait, Some(1_500), "asks again once the dwell is reached");
     early.dwell_ms = Some(2_500);
     assert_eq!(reason(&mut s, early), "show");
     s.track("add_to_cart", &["b".into()], None, now).unwrap();

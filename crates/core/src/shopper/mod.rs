@@ -33,7 +33,7 @@ use crate::score::{Event, EventKind, PageType, Recommender, Request};
 use crate::slate::dpp::DppParams;
 use crate::slate::fatigue::{FatigueState, LoadOutcome, ValidFatigue};
 use crate::slate::pipeline::{build_slate, SlateConfig};
-use crate::slate::trigger::{PageContext, Placement};
+use crate::slate::trigger::{PageContext, Placement, TriggerReason};
 
 /// What `recommend` takes (all optional; camelCase in JSON).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -67,6 +67,10 @@ pub struct SlateView {
     pub heading: String,
     /// Card layout.
     pub layout: Layout,
+    /// When hidden only because the shopper has not been on the page long
+    /// enough (`dwell_too_short`): ask again after this many ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
     /// Cards in display order (empty: show nothing).
     pub items: Vec<Card>,
 }
@@ -340,7 +344,10 @@ impl<'m> Shopper<'m> {
             .map(|s| present.card(model, s.item, &s.reason))
             .collect();
         let pc = self.placement_config(&placement);
+        let retry_after_ms = (slate.decision.reason == TriggerReason::DwellTooShort)
+            .then(|| cfg.placement.min_dwell_ms.saturating_sub(ctx.dwell_ms));
         Ok(SlateView {
+            retry_after_ms,
             reason: slate.decision.reason.as_str(),
             heading: pc.heading.clone().unwrap_or_else(|| DEFAULT_HEADING.into()),
             layout: pc.layout,
