@@ -25,6 +25,22 @@ export interface LoadOptions {
   config?: string;
   /** The placement configs themselves (see docs/placement-config.md). */
   placements?: PlacementsConfig;
+  /** The experiments: a URL (e.g. "/experiments.json") or the file's JSON (see docs/experiments.md). */
+  experiments?: string | ExperimentsConfig;
+}
+
+/** One arm of an experiment. */
+export interface ArmConfig {
+  name: string;
+  weight: number;
+  kind?: 'config' | 'legacy' | 'holdout';
+  config?: PlacementConfig;
+}
+
+/** The experiment file. */
+export interface ExperimentsConfig {
+  v: 1;
+  experiments: Array<{ name: string; placement: string; start: string; end: string; arms: ArmConfig[] }>;
 }
 
 /** One placement's settings (all optional). Item ids are the shop's own. */
@@ -84,6 +100,9 @@ export interface Slate {
   /** Heading copy (the placement config's, else "You may also like"). */
   heading: string;
   layout: 'carousel' | 'grid';
+  /** The experiment this placement runs today and this device's arm, if any. */
+  experiment?: string;
+  arm?: string;
   /** Set when the placement waits for time on the page (minDwellMs): ask again after this many ms. */
   retryAfterMs?: number;
   /** Empty: show nothing. */

@@ -15,24 +15,25 @@ export function initWasm(wasm) {
 }
 
 /**
- * The placement configs: an object as it is, or fetched from a URL (the
- * server's /placements.json). Rejects with an Error naming the URL.
+ * A config (placements or experiments): an object as it is, or fetched from
+ * a URL (the server's /placements.json, /experiments.json). Rejects with an
+ * Error naming the URL.
  */
-async function placementsFrom(config) {
+async function jsonFrom(config, what = 'placement config') {
   if (typeof config !== 'string' && !(config instanceof URL)) return config;
   let resp;
   try {
     resp = await fetch(config);
   } catch (e) {
-    throw new Error(`xsell: could not download the placement config from ${config}: ${e?.message ?? e}`);
+    throw new Error(`xsell: could not download the ${what} from ${config}: ${e?.message ?? e}`);
   }
   if (!resp.ok) {
-    throw new Error(`xsell: the placement config at ${config} answered HTTP ${resp.status}; check data-config / the config URL`);
+    throw new Error(`xsell: the ${what} at ${config} answered HTTP ${resp.status}; check the URL`);
   }
   try {
     return await resp.json();
   } catch (e) {
-    throw new Error(`xsell: the placement config at ${config} is not JSON (${e?.message ?? e})`);
+    throw new Error(`xsell: the ${what} at ${config} is not JSON (${e?.message ?? e})`);
   }
 }
 
@@ -48,11 +49,14 @@ export async function load({ model, wasm, config, ...options } = {}) {
   if (!model) {
     throw new Error('xsell: load() needs the model URL, e.g. load({model: "/model.xsm"})');
   }
-  const [placements] = await Promise.all([
-    config === undefined ? options.placements : placementsFrom(config),
+  const [placements, experiments] = await Promise.all([
+    config === undefined ? options.placements : jsonFrom(config),
+    jsonFrom(options.experiments, 'experiment file'),
     ready(wasm),
   ]);
-  return Engine.fromUrl(model, placements === undefined ? options : { ...options, placements });
+  const opts = { ...options, placements, experiments };
+  for (const k of ['placements', 'experiments']) if (opts[k] === undefined) delete opts[k];
+  return Engine.fromUrl(model, opts);
 }
 
 /**

@@ -1,7 +1,8 @@
 // The <script> tag build: everything in one file, one global (`xsell`).
 //   <script src="/xsell/xsell.js" data-model="/model.xsm"
 //           data-endpoint="/v1/reports" async></script>
-// Optional: data-config="/placements.json" (placement configs), data-consent="false",
+// Optional: data-config="/placements.json" (placement configs),
+// data-experiments="/experiments.json" (experiments), data-consent="false",
 // data-epsilon="1", data-auto-track="false", data-currency="€". xsell_bg.wasm is loaded from beside this file.
 import { start, Engine } from './index.js';
 
@@ -17,6 +18,7 @@ try {
     wasm: new URL('xsell_bg.wasm', script.src).href,
     endpoint: d.endpoint ? abs(d.endpoint) : undefined,
     config: d.config ? abs(d.config) : undefined,
+    experiments: d.experiments ? abs(d.experiments) : undefined,
     consent: d.consent === undefined ? undefined : d.consent !== 'false',
     epsilon: d.epsilon === undefined ? undefined : Number(d.epsilon),
     currencySymbol: d.currency,

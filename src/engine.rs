@@ -15,7 +15,7 @@ use crate::storage::Store;
 use crate::util::{describe, js_error, parse_options, warn};
 use xsell_core::privacy::mechanisms::Epsilon;
 use xsell_core::shopper::{
-    Placements, Presentation, Shopper, ShopperSettings, SlateRequest, SLATE_FIELDS,
+    Experiments, Placements, Presentation, Shopper, ShopperSettings, SlateRequest, SLATE_FIELDS,
 };
 use xsell_core::{Model, ParamGuard, Valid};
 
@@ -37,6 +37,8 @@ pub struct Options {
     pub same_origin_images: bool,
     /// The shop's placement configs (the JSON of `docs/placement-config.md`).
     pub placements: Option<Placements>,
+    /// The shop's experiments (the JSON of `docs/experiments.md`).
+    pub experiments: Option<Experiments>,
 }
 
 /// The option names, as JavaScript writes them.
@@ -48,6 +50,7 @@ const OPTION_FIELDS: &[&str] = &[
     "currencySymbol",
     "sameOriginImages",
     "placements",
+    "experiments",
 ];
 
 /// Item ids out of a GA4 e-commerce payload: `{items: [{item_id}]}` or
@@ -109,6 +112,7 @@ fn engine_options(options: JsValue) -> Result<(Options, Valid<ShopperSettings>),
             }),
         },
         placements: options.placements.take().unwrap_or_default(),
+        experiments: options.experiments.take().unwrap_or_default(),
     }
     .check()
     .map_err(|e| js_error(format!("options: {e}")))?;
@@ -156,7 +160,7 @@ fn assemble(
     settings: Valid<ShopperSettings>,
 ) -> Engine {
     let store = Store::open(options.storage_prefix.as_deref().unwrap_or("xsell"));
-    let (shopper, warnings) = Shopper::new(
+    let (mut shopper, warnings) = Shopper::new(
         model,
         settings,
         store.get("device").as_deref(),
@@ -164,6 +168,9 @@ fn assemble(
     );
     for w in warnings {
         warn(w);
+    }
+    if let Some(salt) = crate::report::device_salt(&store) {
+        shopper.set_salt(salt);
     }
     let reporter = Reporter::new(options.endpoint.clone(), options.consent, &store);
     // SAFETY: `shopper` borrows only `raw`, leaked by the caller for it.
@@ -353,6 +360,26 @@ impl Engine {
             .borrow_mut()
             .record_relevance(placement, answer)
             .map_err(|e| js_error(e.to_string()))
+    }
+
+    /// The experiment running on `placement` today and this device's arm,
+    /// `{experiment, arm, kind}`, or `null` (for the page's own layout
+    /// decisions; the arm comes from a salt that never leaves the device).
+    pub fn arm(&self, placement: &str) -> JsValue {
+        let live = self.live.borrow();
+        let Some((e, a)) = live.shopper().arm(placement, crate::util::now_ms()) else {
+            return JsValue::NULL;
+        };
+        let obj = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&obj, &"experiment".into(), &e.name.as_str().into());
+        let _ = js_sys::Reflect::set(&obj, &"arm".into(), &a.name.as_str().into());
+        let kind = match a.kind {
+            xsell_core::shopper::ArmKind::Config => "config",
+            xsell_core::shopper::ArmKind::Legacy => "legacy",
+            xsell_core::shopper::ArmKind::Holdout => "holdout",
+        };
+        let _ = js_sys::Reflect::set(&obj, &"kind".into(), &kind.into());
+        obj.into()
     }
 
     /// The cart as the engine knows it (item ids).

@@ -7,7 +7,7 @@
 //! [`xsell_core::privacy::exact`]; without a cryptographic source nothing
 //! is sent.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::storage::Store;
 use crate::util::{describe, warn};
@@ -23,9 +23,14 @@ pub struct CryptoRng {
 }
 
 impl CryptoRng {
-    /// The page's cryptographic source, if it has one.
+    /// The global cryptographic source (a page's, a worker's or Node's
+    /// `crypto`), if there is one.
     pub fn new() -> Option<Self> {
-        let crypto = web_sys::window()?.crypto().ok()?;
+        let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).ok()?;
+        if !crypto.is_object() {
+            return None;
+        }
+        let crypto: web_sys::Crypto = crypto.unchecked_into();
         let mut rng = Self {
             crypto,
             buf: [0; 256],
@@ -54,6 +59,22 @@ impl RandomBits for CryptoRng {
         self.pos += 8;
         u64::from_le_bytes(w)
     }
+}
+
+/// The device's experiment salt: made once from `crypto.getRandomValues`
+/// and kept in `localStorage` (`xsell:salt`), never sent. `None` without a
+/// cryptographic source: experiments then do not apply on this page.
+pub fn device_salt(store: &Store) -> Option<u64> {
+    if let Some(s) = store
+        .get("salt")
+        .and_then(|s| u64::from_str_radix(&s, 16).ok())
+    {
+        return Some(s);
+    }
+    let salt = CryptoRng::new()?.next_u64();
+    // Kept in memory for this page if storage refuses it.
+    let _ = store.set("salt", &format!("{salt:016x}"));
+    Some(salt)
 }
 
 fn navigator_flag(name: &str) -> JsValue {

@@ -266,3 +266,41 @@ fn the_engine_returns_the_shoppers_slate() {
         assert_eq!(got, want, "{placement}");
     }
 }
+
+/// Experiments reach the engine: the device gets a salt (kept, never sent),
+/// an arm that sticks across engines over the same storage, and the arm's
+/// behaviour; a bad experiment file is an `Error` that names the field.
+#[wasm_bindgen_test]
+fn experiments_bucket_the_device_and_apply_the_arm() {
+    let file = r#"{"v":1,"experiments":[{"name":"hold","placement":"cart","start":"2020-01-01","end":"2099-12-31",
+        "arms":[{"name":"none","weight":1,"kind":"holdout"},{"name":"none2","weight":1,"kind":"holdout"}]}]}"#;
+    let opts = obj(&format!(
+        r#"{{"storagePrefix":"exp","experiments":{file}}}"#
+    ));
+    let e = Engine::new(model(), opts.clone()).unwrap();
+    let arm = e.arm("cart");
+    assert!(
+        arm.is_object(),
+        "Node has crypto: the device has a salt and an arm"
+    );
+    let name = get(&arm, "arm").as_string().unwrap();
+    assert!(name == "none" || name == "none2");
+    assert_eq!(get(&arm, "kind").as_string().as_deref(), Some("holdout"));
+    assert!(e.arm("product").is_null(), "no experiment there");
+    e.track("add_to_cart", obj(r#"{"items":[{"item_id":"b"}]}"#))
+        .unwrap();
+    let slate = e.recommend(obj(r#"{"placement":"cart"}"#)).unwrap();
+    assert_eq!(
+        get(&slate, "reason").as_string().as_deref(),
+        Some("holdout")
+    );
+    assert_eq!(get(&slate, "arm").as_string(), Some(name.clone()));
+    let bad = obj(
+        r#"{"experiments":{"v":1,"experiments":[{"name":"x","placement":"cart","start":"2026-02-31","end":"2026-03-01","arms":[]}]}}"#,
+    );
+    let err = message(Engine::new(model(), bad).err().unwrap());
+    assert!(
+        err.contains("calendar") || err.contains("start/end"),
+        "{err}"
+    );
+}

@@ -235,7 +235,7 @@ test('privacy: the bytes sent are a noised report with no identifier, URL or ite
   const body = beacons.bodies()[0];
   const report = JSON.parse(body);
   assert.deepEqual(Object.keys(report).sort(), ['day', 'placement', 'v', 'values']);
-  assert.equal(report.v, 2);
+  assert.equal(report.v, 3);
   assert.equal(report.values.length, 1, 'one metric per report, drawn at random');
   assert.equal(report.values[0].eps, 1000, 'half the day\'s ε = 2 per placement report');
   assert.match(report.day, /^\d{4}-\d{2}-\d{2}$/);

@@ -66,6 +66,7 @@ fn main() {
                 &mut SplitMix64(c),
                 "2026-11-22",
                 "cart",
+                None,
                 &counts,
                 Epsilon(2000),
                 &mut l,

@@ -68,6 +68,7 @@ fn main() {
                             &mut SplitMix64(c * 7919 + n),
                             "2026-11-22",
                             "cart",
+                            None,
                             &counts,
                             Epsilon(eps_milli),
                             &mut ledger,

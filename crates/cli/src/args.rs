@@ -117,6 +117,11 @@ pub enum Command {
         /// start; see docs/placement-config.md).
         #[arg(long)]
         placements: Option<PathBuf>,
+        /// Experiments to serve at /experiments.json (checked at start:
+        /// weights, arms, calendar days, one experiment per placement at a
+        /// time; see docs/experiments.md).
+        #[arg(long)]
+        experiments: Option<PathBuf>,
     },
     /// Recommend for a list of item ids (in session order), with reasons.
     Recommend {

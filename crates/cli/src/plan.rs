@@ -252,6 +252,8 @@ pub struct ServePlan {
     pub model: Option<PathBuf>,
     /// Placement configs to serve.
     pub placements: Option<PathBuf>,
+    /// Experiments to serve.
+    pub experiments: Option<PathBuf>,
 }
 
 fn input(flag: &'static str, path: PathBuf) -> Result<PathBuf, PlanError> {
@@ -465,6 +467,7 @@ impl Plan {
                 db,
                 model,
                 placements,
+                experiments,
             } => {
                 let is_url = db.starts_with("postgres://") || db.starts_with("postgresql://");
                 if !is_url {
@@ -475,6 +478,7 @@ impl Plan {
                     db,
                     model: optional_input("--model", model)?,
                     placements: optional_input("--placements", placements)?,
+                    experiments: optional_input("--experiments", experiments)?,
                 })
             }
         })

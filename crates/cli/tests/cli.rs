@@ -284,6 +284,31 @@ fn the_collector_serves_a_checked_placement_config() {
         "{err}"
     );
 
+    let overlap = dir.path().join("experiments.json");
+    let arms = r#"[{"name":"a","weight":1},{"name":"b","weight":1,"kind":"holdout"}]"#;
+    std::fs::write(
+        &overlap,
+        format!(
+            r#"{{"v":1,"experiments":[
+            {{"name":"one","placement":"cart","start":"2026-12-01","end":"2026-12-20","arms":{arms}}},
+            {{"name":"two","placement":"cart","start":"2026-12-15","end":"2026-12-31","arms":{arms}}}]}}"#
+        ),
+    )
+    .unwrap();
+    let out = xsell()
+        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+        .arg(dir.path().join("r.sqlite"))
+        .arg("--experiments")
+        .arg(&overlap)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("experiments.json") && err.contains("overlap"),
+        "{err}"
+    );
+
     let good = dir.path().join("placements.json");
     let text = r#"{"v":1,"placements":{"cart":{"slots":4,"blocked":["sku-9"]}}}"#;
     std::fs::write(&good, text).unwrap();

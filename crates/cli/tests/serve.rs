@@ -140,6 +140,7 @@ fn client_report_at(seed: u64, counts: &DayCounts, eps: Epsilon) -> String {
         &mut SplitMix64(seed),
         DAY,
         "cart",
+        None,
         counts,
         eps,
         &mut ledger,

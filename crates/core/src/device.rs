@@ -50,6 +50,12 @@ pub struct PlacementDay {
     /// A report for this placement-day has been sent.
     #[serde(default)]
     pub sent: bool,
+    /// The experiment the placement ran under that day, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<String>,
+    /// The arm this device was in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arm: Option<String>,
 }
 
 /// The device state.
@@ -219,6 +225,21 @@ impl DeviceState {
         converted
     }
 
+    /// Marks `placement` on `day` as exposed to `arm` of `experiment`: the
+    /// day is reported (noised) even if nothing was shown, so a holdout arm
+    /// counts its purchases and order value too.
+    pub fn expose(&mut self, day: &str, placement: &str, experiment: &str, arm: &str) {
+        self.counts_mut(day, placement);
+        if let Some(c) = self
+            .counts
+            .iter_mut()
+            .find(|c| c.day == day && c.placement == placement)
+        {
+            c.experiment = Some(experiment.to_string());
+            c.arm = Some(arm.to_string());
+        }
+    }
+
     /// The counters of `placement` on `day`, created if missing.
     pub fn counts_mut(&mut self, day: &str, placement: &str) -> &mut DayCounts {
         let pos = self
@@ -233,6 +254,8 @@ impl DeviceState {
                     placement: placement.to_string(),
                     counts: DayCounts::default(),
                     sent: false,
+                    experiment: None,
+                    arm: None,
                 });
                 keep_last(&mut self.counts, MAX_COUNTERS);
                 self.counts.len() - 1

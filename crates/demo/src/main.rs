@@ -58,6 +58,9 @@ struct ServeArgs {
     /// Placement configs served at /placements.json (the widget reads them).
     #[arg(long, default_value = "assets/demo-placements.json")]
     placements: PathBuf,
+    /// Experiments served at /experiments.json (the widget reads them).
+    #[arg(long)]
+    experiments: Option<PathBuf>,
 }
 
 fn main() -> Result<()> {
@@ -80,20 +83,18 @@ fn serve(a: ServeArgs) -> Result<()> {
             a.dist.display()
         );
     }
-    let placements = std::fs::read_to_string(&a.placements)
-        .with_context(|| format!("reading the placement config {}", a.placements.display()))?;
-    xsell_core::Valid::<xsell_core::shopper::Placements>::from_json(&placements)
-        .with_context(|| format!("{}", a.placements.display()))?;
+    let configs = xsell_cli::serve::Configs::read(Some(&a.placements), a.experiments.as_deref())
+        .map_err(anyhow::Error::msg)?;
     let shop = Arc::new(shop::Shop::new(&bytes, a.www.clone(), a.dist.clone())?);
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let store = xsell_cli::serve::Store::open(&a.db)
             .await
             .with_context(|| format!("opening the report store {}", a.db))?;
-        let state = xsell_cli::serve::AppState::with_placements(
+        let state = xsell_cli::serve::AppState::with_configs(
             store,
             Some(bytes),
-            Some(placements),
+            configs,
             Default::default(),
         );
         let app = xsell_cli::serve::router(state).merge(shop::routes(shop));

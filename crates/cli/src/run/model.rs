@@ -93,27 +93,16 @@ pub fn recommend(plan: &RecommendPlan) -> Result<()> {
 pub fn serve(plan: &ServePlan) -> Result<()> {
     let (addr, db) = (plan.addr, plan.db.as_str());
     let model = plan.model.as_deref().map(read_model).transpose()?;
-    let placements = match &plan.placements {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("reading the placement config {}", p.display()))?;
-            xsell_core::Valid::<xsell_core::shopper::Placements>::from_json(&text)
-                .with_context(|| format!("{}: fix it and start again", p.display()))?;
-            Some(text)
-        }
-        None => None,
-    };
+    let configs =
+        xsell_cli::serve::Configs::read(plan.placements.as_deref(), plan.experiments.as_deref())
+            .map_err(anyhow::Error::msg)?;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let store = xsell_cli::serve::Store::open(db)
             .await
             .with_context(|| format!("opening the report store {db}"))?;
-        let state = xsell_cli::serve::AppState::with_placements(
-            store,
-            model,
-            placements,
-            Default::default(),
-        );
+        let state =
+            xsell_cli::serve::AppState::with_configs(store, model, configs, Default::default());
         let app = xsell_cli::serve::router(state);
         xsell_cli::serve::run(addr, app, |url| {
             format!("xsell collector listening on {url}")

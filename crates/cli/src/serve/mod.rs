@@ -9,8 +9,9 @@
 //!   limit is a single token bucket, so no address is ever stored).
 //! - `GET /v1/stats?day=YYYY-MM-DD[&placement=name]`: [`stats::Stats`].
 //! - `GET /model.xsm`: the model, `ETag` from its CRC, `immutable`.
-//! - `GET /placements.json`: the shop's placement configs (checked at
-//!   start), `ETag` from their CRC, cached for five minutes.
+//! - `GET /placements.json`, `GET /experiments.json`: the shop's placement
+//!   configs and experiments (checked at start), `ETag` from their CRC,
+//!   cached for five minutes.
 
 pub mod stats;
 pub mod store;
@@ -26,6 +27,52 @@ use std::time::Instant;
 use xsell_core::privacy::report::{Report, MAX_REPORT_BYTES};
 
 pub use store::{PgStore, SqliteStore, Store, StoreError};
+
+/// The JSON files served beside the model, each checked when it is read
+/// ([`Configs::read`]).
+#[derive(Debug, Clone, Default)]
+pub struct Configs {
+    /// `/placements.json`.
+    pub placements: Option<String>,
+    /// `/experiments.json`.
+    pub experiments: Option<String>,
+}
+
+impl Configs {
+    /// Reads and checks the files; the error names the file and the field.
+    pub fn read(
+        placements: Option<&std::path::Path>,
+        experiments: Option<&std::path::Path>,
+    ) -> Result<Self, String> {
+        use xsell_core::shopper::{Experiments, Placements};
+        use xsell_core::Valid;
+        let read = |p: &std::path::Path| {
+            std::fs::read_to_string(p).map_err(|e| format!("reading {}: {e}", p.display()))
+        };
+        let placements = match placements {
+            Some(p) => {
+                let t = read(p)?;
+                Valid::<Placements>::from_json(&t)
+                    .map_err(|e| format!("{}: {e}; fix it and start again", p.display()))?;
+                Some(t)
+            }
+            None => None,
+        };
+        let experiments = match experiments {
+            Some(p) => {
+                let t = read(p)?;
+                Valid::<Experiments>::from_json(&t)
+                    .map_err(|e| format!("{}: {e}; fix it and start again", p.display()))?;
+                Some(t)
+            }
+            None => None,
+        };
+        Ok(Self {
+            placements,
+            experiments,
+        })
+    }
+}
 
 /// Server settings.
 #[derive(Debug, Clone)]
@@ -51,7 +98,7 @@ struct Bucket {
 pub struct AppState {
     store: Store,
     model: Option<Vec<u8>>,
-    placements: Option<String>,
+    configs: Configs,
     config: ServeConfig,
     bucket: Mutex<Bucket>,
 }
@@ -59,22 +106,21 @@ pub struct AppState {
 impl AppState {
     /// State over a store and an optional model file.
     pub fn new(store: Store, model: Option<Vec<u8>>, config: ServeConfig) -> Arc<Self> {
-        Self::with_placements(store, model, None, config)
+        Self::with_configs(store, model, Configs::default(), config)
     }
 
-    /// State that also serves the placement configs `placements` (JSON
-    /// already checked with `Valid::<Placements>::from_json`).
-    pub fn with_placements(
+    /// State that also serves the shop's placement configs and experiments.
+    pub fn with_configs(
         store: Store,
         model: Option<Vec<u8>>,
-        placements: Option<String>,
+        configs: Configs,
         config: ServeConfig,
     ) -> Arc<Self> {
         let tokens = config.rate_per_second;
         Arc::new(Self {
             store,
             model,
-            placements,
+            configs,
             config,
             bucket: Mutex::new(Bucket {
                 tokens,
@@ -110,6 +156,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/stats", get(get_stats))
         .route("/model.xsm", get(get_model))
         .route("/placements.json", get(get_placements))
+        .route("/experiments.json", get(get_experiments))
         .layer(DefaultBodyLimit::max(MAX_REPORT_BYTES))
         .with_state(state)
 }
@@ -199,21 +246,33 @@ async fn get_model(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Re
     )
 }
 
-async fn get_placements(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let Some(text) = &state.placements else {
+fn get_config(text: Option<&String>, flag: &str, headers: &HeaderMap) -> Response {
+    let Some(text) = text else {
         return error(
             StatusCode::NOT_FOUND,
-            "no placement config configured (start with --placements FILE)".into(),
+            format!("not configured (start with {flag} FILE)"),
         );
     };
     // Configs change without a new URL: a short max-age, revalidated by ETag.
     let etag = format!("\"cfg-{:08x}\"", crc32fast::hash(text.as_bytes()));
     cached(
-        &headers,
+        headers,
         etag,
         "application/json",
         "public, max-age=300",
         text.clone(),
+    )
+}
+
+async fn get_placements(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    get_config(state.configs.placements.as_ref(), "--placements", &headers)
+}
+
+async fn get_experiments(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    get_config(
+        state.configs.experiments.as_ref(),
+        "--experiments",
+        &headers,
     )
 }
 

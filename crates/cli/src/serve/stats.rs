@@ -272,6 +272,8 @@ mod epsilon_group_tests {
                 v: REPORT_VERSION,
                 day: "2026-11-22".into(),
                 placement: "cart".into(),
+                experiment: None,
+                arm: None,
                 values: vec![report::noise(
                     &mut rng,
                     Metric::Relevance,

@@ -9,10 +9,13 @@ use super::ledger::{BudgetError, Ledger};
 use super::mechanisms::{self, Epsilon};
 use serde::{Deserialize, Serialize};
 
-/// Report format version.
-pub const REPORT_VERSION: u32 = 2;
+/// Report format version the widget sends (3: an optional experiment and
+/// arm). The collector also reads version 2.
+pub const REPORT_VERSION: u32 = 3;
+/// Versions the collector reads.
+pub const READ_VERSIONS: [u32; 2] = [2, 3];
 const _: () = assert!(
-    REPORT_VERSION == 2,
+    REPORT_VERSION == 3,
     "update the version probe in `Report::parse`"
 );
 /// Largest accepted report body.
@@ -135,6 +138,12 @@ pub struct Report {
     pub day: String,
     /// Placement name, `[a-z0-9_-]{1,32}`.
     pub placement: String,
+    /// The experiment the placement ran that day, if any (version 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<String>,
+    /// The arm the device was bucketed into (with `experiment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arm: Option<String>,
     /// The noised values.
     pub values: Vec<Noised>,
 }
@@ -150,7 +159,7 @@ pub enum ReportError {
     #[error("report is not valid: {0}")]
     Malformed(String),
     /// Unknown version.
-    #[error("report version {0} is not supported (expected 2)")]
+    #[error("report version {0} is not supported (expected 2 or 3)")]
     UnsupportedVersion(u32),
     /// A field breaks the schema.
     #[error("report field `{field}` is invalid: {reason}")]
@@ -198,7 +207,7 @@ impl Report {
         let probe: serde_json::Value =
             serde_json::from_slice(body).map_err(|e| ReportError::Malformed(e.to_string()))?;
         match probe.get("v").and_then(|v| v.as_u64()) {
-            Some(v) if v == u64::from(REPORT_VERSION) => {}
+            Some(v) if READ_VERSIONS.iter().any(|&r| u64::from(r) == v) => {}
             Some(v) => {
                 return Err(ReportError::UnsupportedVersion(
                     v.min(u64::from(u32::MAX)) as u32
@@ -214,8 +223,23 @@ impl Report {
 
     /// Checks every field against the schema.
     pub fn validate(&self) -> Result<(), ReportError> {
-        if self.v != REPORT_VERSION {
+        if !READ_VERSIONS.contains(&self.v) {
             return Err(ReportError::UnsupportedVersion(self.v));
+        }
+        match (&self.experiment, &self.arm) {
+            (None, None) => {}
+            (Some(_), Some(_)) if self.v < 3 => {
+                return Err(invalid("experiment", "needs report version 3"))
+            }
+            (Some(e), Some(a)) => {
+                if !valid_placement(e) || !valid_placement(a) {
+                    return Err(invalid(
+                        "experiment",
+                        "experiment and arm names must be 1-32 characters of a-z, 0-9, _ and -",
+                    ));
+                }
+            }
+            _ => return Err(invalid("arm", "experiment and arm come together")),
         }
         if !valid_day(&self.day) {
             return Err(invalid(
@@ -366,10 +390,17 @@ pub fn noise(rng: &mut impl RandomBits, metric: Metric, x: u64, eps: Epsilon) ->
 /// less variance than every report at ε/8; and since every report has the
 /// same shape and ε, nothing un-noised (such as "an order happened") shows
 /// in which values are present.
+///
+/// `arm` is the experiment and arm the placement ran under that day: a
+/// label drawn from a salt that never leaves the device, the same for
+/// every report of that device and experiment, so it says nothing about the
+/// shopper that the shop did not decide (see `docs/report-format.md`).
+#[allow(clippy::too_many_arguments)]
 pub fn build_report(
     rng: &mut impl RandomBits,
     day: &str,
     placement: &str,
+    arm: Option<(&str, &str)>,
     counts: &DayCounts,
     eps: Epsilon,
     ledger: &mut Ledger,
@@ -382,6 +413,8 @@ pub fn build_report(
         v: REPORT_VERSION,
         day: day.to_string(),
         placement: placement.to_string(),
+        experiment: arm.map(|a| a.0.to_string()),
+        arm: arm.map(|a| a.1.to_string()),
         values: vec![value],
     })
 }
@@ -409,6 +442,8 @@ mod tests {
             v: REPORT_VERSION,
             day: "2026-11-22".into(),
             placement: "cart".into(),
+            experiment: None,
+            arm: None,
             values: ALL_METRICS
                 .iter()
                 .map(|&m| noise(&mut rng, m, metric_value(&counts, m), Epsilon(250)))
@@ -436,6 +471,7 @@ mod tests {
                     &mut SplitMix64(seed),
                     "2026-11-22",
                     "cart",
+                    None,
                     &counts,
                     Epsilon(1000),
                     &mut l,
@@ -498,6 +534,46 @@ mod tests {
     }
 
     #[test]
+    fn an_experiment_report_carries_experiment_and_arm_and_nothing_else() {
+        let mut l = Ledger::load(None, "2026-11-22", Epsilon(2000));
+        let r = build_report(
+            &mut SplitMix64(9),
+            "2026-11-22",
+            "cart",
+            Some(("grid-test", "treatment")),
+            &DayCounts::default(),
+            Epsilon(1000),
+            &mut l,
+            Epsilon(2000),
+        )
+        .unwrap();
+        let json = r.to_json();
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            ["arm", "day", "experiment", "placement", "v", "values"]
+        );
+        assert_eq!(Report::parse(json.as_bytes()).unwrap(), r);
+        // Half an arm, a v2 report with an arm, and a hostile name are refused.
+        let half = json.replace(r#""arm":"treatment","#, "");
+        assert!(Report::parse(half.as_bytes())
+            .unwrap_err()
+            .to_string()
+            .contains("together"));
+        let v2 = json.replace(r#""v":3"#, r#""v":2"#);
+        assert!(Report::parse(v2.as_bytes())
+            .unwrap_err()
+            .to_string()
+            .contains("version 3"));
+        let hostile = json.replace("treatment", "user-1234@example.com");
+        assert!(Report::parse(hostile.as_bytes()).is_err());
+        // Version 2 reports (no experiment) are still read.
+        let old = r#"{"v":2,"day":"2026-11-22","placement":"cart","values":[{"mech":"1bit","metric":"clicks","eps":1000,"bound":3,"bit":true}]}"#;
+        assert!(Report::parse(old.as_bytes()).is_ok());
+    }
+
+    #[test]
     fn budget_refuses_a_second_full_report_the_same_day() {
         let mut l = Ledger::load(None, "2026-11-22", Epsilon(2000));
         let c = DayCounts::default();
@@ -505,6 +581,7 @@ mod tests {
             &mut SplitMix64(1),
             "2026-11-22",
             "cart",
+            None,
             &c,
             Epsilon(2000),
             &mut l,
@@ -515,6 +592,7 @@ mod tests {
             &mut SplitMix64(2),
             "2026-11-22",
             "cart",
+            None,
             &c,
             Epsilon(2000),
             &mut l,
@@ -527,7 +605,7 @@ mod tests {
     fn hostile_reports_are_rejected_with_the_field_named() {
         let good = sample().to_json();
         let cases: Vec<(String, &str)> = vec![
-            (good.replace("\"v\":2", "\"v\":7"), "version 7"),
+            (good.replace("\"v\":3", "\"v\":7"), "version 7"),
             (
                 good.replace("\"placement\":\"cart\"", "\"placement\":\"Cart<script>\""),
                 "placement",
@@ -549,7 +627,7 @@ mod tests {
                 "not valid",
             ),
             (
-                good.replacen("{\"v\":2,", "{\"v\":2,\"user_id\":\"u-123\",", 1),
+                good.replacen("{\"v\":3,", "{\"v\":3,\"user_id\":\"u-123\",", 1),
                 "unknown field",
             ),
             (

@@ -9,7 +9,9 @@
 
 mod clock;
 mod config;
+mod experiment;
 mod ids;
+mod legacy;
 mod present;
 mod reports;
 
@@ -17,6 +19,9 @@ pub use clock::{utc_day, MS_PER_DAY};
 pub use config::{
     Layout, Pin, PlacementConfig, Placements, ValidPlacement, CONFIG_VERSION, DEFAULT_HEADING,
     MAX_SLOTS,
+};
+pub use experiment::{
+    day_number, valid_day, Arm, ArmKind, Experiment, Experiments, EXPERIMENTS_VERSION,
 };
 pub use ids::IdIndex;
 pub use present::{format_price, safe_url, Card, Presentation};
@@ -67,6 +72,12 @@ pub struct SlateView {
     pub heading: String,
     /// Card layout.
     pub layout: Layout,
+    /// The experiment this placement runs today, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<String>,
+    /// This device's arm in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arm: Option<String>,
     /// When hidden only because the shopper has not been on the page long
     /// enough (`dwell_too_short`): ask again after this many ms.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -115,6 +126,8 @@ pub struct ShopperSettings {
     pub presentation: Presentation,
     /// The shop's placements.
     pub placements: Placements,
+    /// The shop's experiments.
+    pub experiments: Experiments,
 }
 
 impl Default for ShopperSettings {
@@ -126,6 +139,7 @@ impl Default for ShopperSettings {
                 image_origin: None,
             },
             placements: Placements::default(),
+            experiments: Experiments::default(),
         }
     }
 }
@@ -146,7 +160,8 @@ impl ParamGuard for ShopperSettings {
                 allowed: "at most 8 characters",
             });
         }
-        self.placements.validate()
+        self.placements.validate()?;
+        self.experiments.validate()
     }
 }
 
@@ -157,6 +172,7 @@ pub struct Shopper<'m> {
     settings: Valid<ShopperSettings>,
     device: DeviceState,
     fatigue: FatigueState,
+    salt: Option<u64>,
 }
 
 impl<'m> Shopper<'m> {
@@ -185,8 +201,27 @@ impl<'m> Shopper<'m> {
             settings,
             device,
             fatigue,
+            salt: None,
         };
         (shopper, warnings)
+    }
+
+    /// Sets the device's experiment salt (random, made once on the device
+    /// and never sent). Without one, experiments do not apply and every
+    /// placement shows its own config.
+    pub fn set_salt(&mut self, salt: u64) {
+        self.salt = Some(salt);
+    }
+
+    /// The experiment running on `placement` at `now` and this device's arm.
+    pub fn arm(&self, placement: &str, now: u64) -> Option<(&Experiment, &Arm)> {
+        let salt = self.salt?;
+        let e = self
+            .settings
+            .get()
+            .experiments
+            .running(placement, &utc_day(now))?;
+        Some((e, e.arm_for(salt)))
     }
 
     /// The model.
@@ -256,13 +291,14 @@ impl<'m> Shopper<'m> {
         if kind == EventKind::Purchase {
             let value = value.filter(|v| v.is_finite() && *v >= 0.0);
             let converted = self.device.purchase(items, now);
-            // Every placement shown today shares the order.
+            // Every placement shown today (or exposed to an experiment arm,
+            // a holdout included) shares the order.
             let day = utc_day(now);
             for c in self
                 .device
                 .counts
                 .iter_mut()
-                .filter(|c| c.day == day && c.counts.impressions > 0)
+                .filter(|c| c.day == day && (c.counts.impressions > 0 || c.arm.is_some()))
             {
                 if converted {
                     c.counts.purchases += 1;
@@ -300,6 +336,35 @@ impl<'m> Shopper<'m> {
         let session = self.session_fatigue();
         self.device.tick(now);
         self.fatigue.tick(now, &session);
+        let arm = self
+            .arm(&placement, now)
+            .map(|(e, a)| (e.name.clone(), a.name.clone(), a.kind, a.config.clone()));
+        if let Some((e, a, _, _)) = &arm {
+            self.device.expose(&utc_day(now), &placement, e, a);
+        }
+        let (experiment, arm_name) = match &arm {
+            Some((e, a, _, _)) => (Some(e.clone()), Some(a.clone())),
+            None => (None, None),
+        };
+        let base = self.placement_config(&placement).clone();
+        let pc = match &arm {
+            Some((_, _, ArmKind::Config, Some(c))) => c.clone(),
+            _ => base,
+        };
+        let kind = arm.as_ref().map_or(ArmKind::Config, |a| a.2);
+        let view = |reason: &'static str, items: Vec<Card>| SlateView {
+            placement: placement.clone(),
+            reason,
+            heading: pc.heading.clone().unwrap_or_else(|| DEFAULT_HEADING.into()),
+            layout: pc.layout,
+            experiment: experiment.clone(),
+            arm: arm_name.clone(),
+            retry_after_ms: None,
+            items,
+        };
+        if kind == ArmKind::Holdout {
+            return Ok(view("holdout", Vec::new()));
+        }
 
         let index = |id: &str| self.ids.get(id);
         let events: Vec<Event> = self
@@ -321,7 +386,23 @@ impl<'m> Shopper<'m> {
             .map(|b| b.iter().filter_map(|id| index(id)).collect())
             .collect();
         let current = req.item.as_deref().and_then(index);
-        let cfg = self.slate_config(&placement, req.slots);
+        if kind == ArmKind::Legacy {
+            let n = req.slots.unwrap_or(pc.slots);
+            let latest = current.or_else(|| events.last().map(|e| e.item));
+            let model = self.rec.model();
+            let present = &self.settings.get().presentation;
+            let items: Vec<Card> = legacy::co_purchase(model, latest, &cart, n)
+                .into_iter()
+                .map(|(i, r)| present.card(model, i, &r))
+                .collect();
+            let reason = if items.is_empty() {
+                "no_candidates"
+            } else {
+                "show"
+            };
+            return Ok(view(reason, items));
+        }
+        let cfg = self.slate_config(&pc, req.slots);
         let request = Request {
             events: &events,
             cart: &cart,
@@ -343,24 +424,18 @@ impl<'m> Shopper<'m> {
             .iter()
             .map(|s| present.card(model, s.item, &s.reason))
             .collect();
-        let pc = self.placement_config(&placement);
         let retry_after_ms = (slate.decision.reason == TriggerReason::DwellTooShort)
             .then(|| cfg.placement.min_dwell_ms.saturating_sub(ctx.dwell_ms));
         Ok(SlateView {
             retry_after_ms,
-            reason: slate.decision.reason.as_str(),
-            heading: pc.heading.clone().unwrap_or_else(|| DEFAULT_HEADING.into()),
-            layout: pc.layout,
-            placement,
-            items,
+            ..view(slate.decision.reason.as_str(), items)
         })
     }
 
     /// The slate settings of `placement`, resolved against this model: pins
     /// and blocks by shop id (ids the model lacks are skipped), θ from the
     /// config or else the model's.
-    fn slate_config(&self, placement: &str, slots: Option<usize>) -> SlateConfig {
-        let pc = self.placement_config(placement);
+    fn slate_config(&self, pc: &PlacementConfig, slots: Option<usize>) -> SlateConfig {
         let pinned = pc
             .pinned
             .iter()

@@ -1,5 +1,7 @@
 //! Which noised reports are due, and when they count as sent. Only today's
-//! counters are reported, once per placement; activity after that report is
+//! counters are reported, once per placement: placements that showed cards,
+//! and placements exposed to an experiment arm (a holdout shows nothing but
+//! reports its purchases and order value). Activity after that report is
 //! not reported. The day's ε is shared by up to [`REPORTS_PER_DAY`]
 //! placement reports and charged to the ledger before anything is built:
 //! a report that never arrives costs budget, never the other way round.
@@ -32,7 +34,7 @@ impl Shopper<'_> {
         self.device
             .counts
             .iter()
-            .any(|c| c.day == today && !c.sent && c.counts.impressions > 0)
+            .any(|c| c.day == today && !c.sent && (c.counts.impressions > 0 || c.arm.is_some()))
     }
 
     /// Builds today's due reports (placements with impressions, not yet
@@ -51,13 +53,22 @@ impl Shopper<'_> {
         let share = Epsilon((budget.0 / REPORTS_PER_DAY).max(1));
         let mut out = Vec::new();
         let mut warnings = Vec::new();
-        for c in self
-            .device
-            .counts
-            .iter_mut()
-            .filter(|c| c.day == today && !c.sent && c.counts.impressions > 0)
+        for c in
+            self.device.counts.iter_mut().filter(|c| {
+                c.day == today && !c.sent && (c.counts.impressions > 0 || c.arm.is_some())
+            })
         {
-            match build_report(rng, &c.day, &c.placement, &c.counts, share, ledger, budget) {
+            let arm = c.experiment.as_deref().zip(c.arm.as_deref());
+            match build_report(
+                rng,
+                &c.day,
+                &c.placement,
+                arm,
+                &c.counts,
+                share,
+                ledger,
+                budget,
+            ) {
                 Ok(report) => out.push(OutgoingReport {
                     day: c.day.clone(),
                     placement: c.placement.clone(),
