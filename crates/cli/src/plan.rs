@@ -90,9 +90,9 @@ pub enum PlanError {
     /// `--neighbours` out of range.
     #[error("--neighbours {0}: keep between 1 and 65535 links per item")]
     Neighbours(usize),
-    /// `-n 0`.
-    #[error("-n 0 asks for no recommendations; give 1 or more")]
-    ZeroCount,
+    /// `-n` out of range.
+    #[error("-n {0}: a slate has 1 to 24 cards")]
+    Count(usize),
 }
 
 /// One validated command.
@@ -453,8 +453,8 @@ impl Plan {
                 model: input("model", model)?,
             }),
             Command::Recommend { model, items, n } => {
-                if n == 0 {
-                    return Err(PlanError::ZeroCount);
+                if !(1..=24).contains(&n) {
+                    return Err(PlanError::Count(n));
                 }
                 Plan::Recommend(RecommendPlan {
                     model: input("--model", model)?,
@@ -745,7 +745,7 @@ mod tests {
             .unwrap();
         assert!(matches!(
             Plan::from_args(cli, None),
-            Err(PlanError::ZeroCount)
+            Err(PlanError::Count(0))
         ));
     }
 }

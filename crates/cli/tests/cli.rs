@@ -71,7 +71,7 @@ fn train_inspect_and_recommend_with_reasons() {
     let mut lines = text.lines();
     let header = lines.next().unwrap_or("");
     assert!(
-        header.starts_with("placement: cart, decision: show (2 slots)"),
+        header.starts_with("placement: cart, decision: show (2 cards)"),
         "{text}"
     );
     let first = lines.next().unwrap_or("");

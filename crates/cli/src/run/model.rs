@@ -4,10 +4,8 @@
 use crate::plan::{InspectPlan, RecommendPlan, ServePlan};
 use anyhow::{Context, Result};
 use std::path::Path;
-use xsell_core::slate::fatigue::FatigueState;
-use xsell_core::slate::pipeline::{build_slate, SlateConfig};
-use xsell_core::slate::trigger::PageContext;
-use xsell_core::{Event, Model, PageType, Recommender, Request};
+use xsell_core::shopper::{Shopper, ShopperSettings, SlateRequest};
+use xsell_core::{Model, ParamGuard};
 
 fn read_model(path: &Path) -> Result<Vec<u8>> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
@@ -40,51 +38,40 @@ pub fn inspect(plan: &InspectPlan) -> Result<()> {
 }
 
 pub fn recommend(plan: &RecommendPlan) -> Result<()> {
-    let (items, n) = (&plan.items, plan.n);
     let bytes = read_model(&plan.model)?;
     let m = Model::parse(&bytes)?;
-    let index: std::collections::HashMap<&str, u32> =
-        (0..m.len() as u32).map(|i| (m.item_id(i), i)).collect();
-    let mut cart = Vec::new();
-    for id in items {
-        match index.get(id.as_str()) {
-            Some(&i) => cart.push(i),
-            None => eprintln!("unknown item id `{id}` (not in the model), ignored"),
+    let theta = m.params().get().dpp_theta;
+    // The widget's own code: a shopper with a fresh device, the items added
+    // to the cart, and the cart placement's slate (rules, fatigue, DPP with
+    // the model's θ, presentation).
+    let settings = ShopperSettings::default().check()?;
+    let (mut shopper, _) = Shopper::new(m, settings, None, None);
+    let now = 0;
+    for id in &plan.items {
+        if !shopper.knows(id) {
+            eprintln!("unknown item id `{id}` (not in the model), ignored");
         }
+        shopper.track("add_to_cart", std::slice::from_ref(id), None, now)?;
     }
-    // The cart placement, through the whole slate pipeline: rules
-    // (substitutes demoted), fatigue (fresh state) and DPP with the model's θ.
-    let events: Vec<Event> = cart.iter().map(|&i| Event::cart(i)).collect();
-    let mut cfg = SlateConfig::for_model(&m);
-    cfg.placement.slots = n;
-    let mut rec = Recommender::new(m.clone());
-    let request = Request {
-        events: &events,
-        cart: &cart,
-        page: PageType::Cart,
-        ..Default::default()
+    let req = SlateRequest {
+        placement: Some("cart".into()),
+        slots: Some(plan.n),
+        ..SlateRequest::default()
     };
-    let page = PageContext {
-        page: PageType::Cart,
-        cart_items: cart.len(),
-        dwell_ms: 0,
-    };
-    let slate = build_slate(&mut rec, &request, &page, &cfg, &FatigueState::default(), 0);
+    let slate = shopper.recommend(&req, now)?;
     println!(
-        "placement: cart, decision: {} ({} slots), DPP θ = {}",
-        slate.decision.reason.as_str(),
-        slate.decision.slots,
-        cfg.dpp.get().theta
+        "placement: cart, decision: {} ({} cards), DPP θ = {theta}",
+        slate.reason,
+        slate.items.len()
     );
-    for r in slate.items {
-        let cat = m.item_category(r.item).map_or("", |c| m.category_name(c));
+    for c in slate.items {
         println!(
-            "{:>8}  {:.4}  {:<40} {:<22} {}",
-            m.item_id(r.item),
-            r.score,
-            m.item_title(r.item),
-            cat,
-            r.reason.text(&m)
+            "{:>8}  {:<40} {:<22} {:>7}  {}",
+            c.id,
+            c.title,
+            c.category.unwrap_or_default(),
+            c.price_text.unwrap_or_default(),
+            c.reason
         );
     }
     Ok(())

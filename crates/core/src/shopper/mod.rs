@@ -543,6 +543,11 @@ impl<'m> Shopper<'m> {
         }
     }
 
+    /// Whether the model knows the shop's item `id`.
+    pub fn knows(&self, id: &str) -> bool {
+        self.ids.get(id).is_some()
+    }
+
     /// Whether `id` was dismissed.
     pub fn is_dismissed(&self, id: &str) -> bool {
         self.fatigue.is_dismissed(id)
