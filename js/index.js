@@ -49,14 +49,27 @@ export async function load({ model, wasm, config, ...options } = {}) {
   if (!model) {
     throw new Error('xsell: load() needs the model URL, e.g. load({model: "/model.xsm"})');
   }
+  // An experiment file that cannot be had or is refused costs the
+  // experiment, never the widget: it falls back to the placement configs.
+  const dropExperiment = (e) => {
+    console.warn(`${String(e?.message ?? e)}; showing the default placement configs`);
+    return undefined;
+  };
   const [placements, experiments] = await Promise.all([
     config === undefined ? options.placements : jsonFrom(config),
-    jsonFrom(options.experiments, 'experiment file'),
+    jsonFrom(options.experiments, 'experiment file').catch(dropExperiment),
     ready(wasm),
   ]);
   const opts = { ...options, placements, experiments };
   for (const k of ['placements', 'experiments']) if (opts[k] === undefined) delete opts[k];
-  return Engine.fromUrl(model, opts);
+  try {
+    return await Engine.fromUrl(model, opts);
+  } catch (e) {
+    if (opts.experiments === undefined || !/experiment/.test(String(e?.message))) throw e;
+    dropExperiment(e);
+    delete opts.experiments;
+    return Engine.fromUrl(model, opts);
+  }
 }
 
 /**

@@ -3,4 +3,4 @@
 import { start } from '/npm/index.js';
 
 const tag = document.getElementById('xsell-esm');
-window.xsell = { ready: start({ model: tag.dataset.model, config: tag.dataset.config, endpoint: tag.dataset.endpoint }) };
+window.xsell = { ready: start({ model: tag.dataset.model, config: tag.dataset.config, experiments: tag.dataset.experiments, endpoint: tag.dataset.endpoint }) };

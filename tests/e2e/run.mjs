@@ -228,6 +228,40 @@ async function visitAndLeave(page) {
   await page.waitForTimeout(500);
 }
 
+test('experiments: two arms render differently, and their reports carry the experiment and arm and nothing new', async () => {
+  const seen = new Set();
+  for (let salt = 1; salt <= 40 && seen.size < 2; salt++) {
+    const hex = salt.toString(16).padStart(16, '0');
+    const { context, page, beacons, log } = await open(`localStorage.setItem('xsell:salt', '${hex}')`);
+    await page.goto(`${base}/`);
+    await waitCards(page, 1);
+    const arm = await page.evaluate(async () => (await window.xsell.ready).arm('home'));
+    assert.equal(arm.experiment, 'home-layout');
+    const grid = await page.evaluate(() =>
+      !!document.querySelector('xsell-recommendations').shadowRoot.querySelector('ul.track.grid'));
+    assert.equal(grid, arm.arm === 'grid', `arm ${arm.arm} renders as ${grid ? 'grid' : 'carousel'}`);
+    if (!seen.has(arm.arm)) {
+      seen.add(arm.arm);
+      await page.locator('xsell-recommendations').scrollIntoViewIfNeeded();
+      await page.waitForFunction(() =>
+        (JSON.parse(localStorage.getItem('xsell:device') ?? '{}').counts ?? [])
+          .some((c) => c.placement === 'home' && c.counts.impressions > 0));
+      await page.goto(`${base}/search?q=milk`);
+      await page.waitForTimeout(500);
+      const raw = beacons.bodies().filter((b) => JSON.parse(b).placement === 'home');
+      assert.equal(raw.length, 1, 'one report for the placement-day');
+      const report = JSON.parse(raw[0]);
+      assert.deepEqual(Object.keys(report).sort(), ['arm', 'day', 'experiment', 'placement', 'v', 'values']);
+      assert.equal(report.v, 3);
+      assert.deepEqual([report.experiment, report.arm], ['home-layout', arm.arm]);
+      assert.doesNotMatch(raw[0], new RegExp(`${hex}|salt|http|127\\.0\\.0\\.1|T\\d\\d:`), raw[0]);
+    }
+    assert.deepEqual(log.filter((l) => l.startsWith('error') || l.startsWith('pageerror')), []);
+    await context.close();
+  }
+  assert.deepEqual([...seen].sort(), ['carousel', 'grid'], 'both arms were drawn');
+});
+
 test('privacy: the bytes sent are a noised report with no identifier, URL or item id', async () => {
   const { context, page, beacons } = await open();
   await visitAndLeave(page);

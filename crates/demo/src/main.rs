@@ -59,8 +59,8 @@ struct ServeArgs {
     #[arg(long, default_value = "assets/demo-placements.json")]
     placements: PathBuf,
     /// Experiments served at /experiments.json (the widget reads them).
-    #[arg(long)]
-    experiments: Option<PathBuf>,
+    #[arg(long, default_value = "assets/demo-experiments.json")]
+    experiments: PathBuf,
 }
 
 fn main() -> Result<()> {
@@ -83,7 +83,7 @@ fn serve(a: ServeArgs) -> Result<()> {
             a.dist.display()
         );
     }
-    let configs = xsell_cli::serve::Configs::read(Some(&a.placements), a.experiments.as_deref())
+    let configs = xsell_cli::serve::Configs::read(Some(&a.placements), Some(&a.experiments))
         .map_err(anyhow::Error::msg)?;
     let shop = Arc::new(shop::Shop::new(&bytes, a.www.clone(), a.dist.clone())?);
     let rt = tokio::runtime::Runtime::new()?;

@@ -409,12 +409,12 @@ mod tests {
     }
 
     #[test]
-    fn the_widget_tag_carries_model_config_and_endpoint() {
+    fn the_widget_tag_carries_model_configs_and_endpoint() {
         let shop = shop();
         let v = shop.model_version.clone();
         let script = super::cart(&shop, &query(None)).render().unwrap();
         assert!(script.contains(&format!(
-            r#"<script src="/xsell/xsell.js" data-model="/model.xsm?v={v}" data-config="/placements.json" data-endpoint="/v1/reports" async></script>"#
+            r#"<script src="/xsell/xsell.js" data-model="/model.xsm?v={v}" data-config="/placements.json" data-experiments="/experiments.json" data-endpoint="/v1/reports" async></script>"#
         )), "{script}");
         let esm = PageQuery {
             esm: Some("1".into()),
@@ -422,7 +422,7 @@ mod tests {
             ..PageQuery::default()
         };
         let module = super::checkout(&shop, &esm).render().unwrap();
-        assert!(module.contains(r#"<script type="module" src="/static/esm-demo.js" data-model="/missing.xsm" data-config="/placements.json" data-endpoint="/v1/reports" id="xsell-esm"></script>"#), "{module}");
+        assert!(module.contains(r#"<script type="module" src="/static/esm-demo.js" data-model="/missing.xsm" data-config="/placements.json" data-experiments="/experiments.json" data-endpoint="/v1/reports" id="xsell-esm"></script>"#), "{module}");
         let dashboard = super::fragment(&shop, &esm, "Dashboard", "<p id=x>ours</p>".into())
             .render()
             .unwrap();
