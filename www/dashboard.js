@@ -1,5 +1,7 @@
 // The dashboard: /v1/stats as charts (estimate with its 95% interval), and
-// as a table for screen readers and copying. SVG is built with DOM calls and
+// as a table for screen readers and copying; below, an experiment's arms
+// from /v1/experiments/{name}, each against the control, with the
+// sample-ratio check. SVG is built with DOM calls and
 // presentation attributes only, so it runs under the shop's strict CSP.
 const NS = 'http://www.w3.org/2000/svg';
 // Bucket edges of docs/report-format.md.
@@ -103,12 +105,232 @@ async function show(day, placement) {
   addRows(tbody, hist('order_value', ORDER).map((r) => ({ ...r, label: `order ${r.label}` })), pct);
 }
 
+// ---- Experiments: /v1/experiments/{name}, arms side by side, uplift vs control.
+
+/** The KPIs of an arm, in the order shown: [key, label, kind]. */
+const KPIS = [
+  ['ctr', 'CTR (clicks per impression)', 'rate'],
+  ['add_to_cart_rate', 'add to cart per impression', 'rate'],
+  ['conversion_rate', 'purchases per impression', 'rate'],
+  ['dismissal_rate', 'dismissed per impression', 'rate'],
+  ['order_rate', 'days with an order', 'rate'],
+  ['order_value_per_day_cents', 'order value per exposed day', 'money'],
+  ['order_value_mean_cents', 'average order', 'money'],
+  ['relevance_mean', 'relevance (1–5)', 'plain'],
+  ['purchases_per_day', 'recommended purchases per day', 'plain'],
+  ['impressions_per_day', 'impressions per day', 'plain'],
+];
+/** The KPIs with an uplift chart (the rest are in the cards and the table). */
+const CHARTED = ['ctr', 'conversion_rate', 'order_rate', 'order_value_per_day_cents'];
+const money = (cents) => `${cents < 0 ? '−' : ''}$${(Math.abs(cents) / 100).toFixed(2)}`;
+const signed = (s) => (s.startsWith('−') || s.startsWith('-') ? s : `+${s}`);
+/** How a KPI's value, and a difference of it, are written. */
+const FORMAT = {
+  rate: { value: pct, diff: (x) => signed(`${(100 * x).toFixed(1)} pts`) },
+  money: { value: money, diff: (x) => signed(money(x)) },
+  plain: { value: num, diff: (x) => signed(num(x)) },
+};
+const relative = (x) => signed(`${(100 * x).toFixed(0)}%`);
+const range = (e, f) => `${f(e.low)} to ${f(e.high)}`;
+const excludesZero = (e) => e.low > 0 || e.high < 0;
+
+const el = (tag, text, className) => {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = text;
+  if (className) e.className = className;
+  return e;
+};
+
+/** Differences with interval whiskers around a zero line; rows: [{label, est}]. */
+function forest(title, rows, fmt) {
+  const fig = el('figure', undefined, 'uplift');
+  const cap = el('figcaption', title);
+  const W = 320, row = 26, left = 90, right = W - 10, H = rows.length * row + 28;
+  const reach = Math.max(1e-12, ...rows.flatMap((r) => (r.est ? [Math.abs(r.est.low), Math.abs(r.est.high)] : [])));
+  const mid = (left + right) / 2;
+  const x = (v) => mid + (Math.max(-reach, Math.min(reach, v)) / reach) * ((right - left) / 2);
+  const s = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' });
+  s.append(svg('line', { x1: mid, x2: mid, y1: 4, y2: H - 18, stroke: '#4d4d4d', 'stroke-dasharray': '3 3' }));
+  s.append(svg('text', { x: mid, y: H - 4, 'text-anchor': 'middle', 'font-size': 10, fill: '#4d4d4d' }, 'no difference'));
+  s.append(svg('text', { x: left, y: H - 4, 'font-size': 10, fill: '#4d4d4d' }, fmt(-reach)));
+  s.append(svg('text', { x: right, y: H - 4, 'text-anchor': 'end', 'font-size': 10, fill: '#4d4d4d' }, fmt(reach)));
+  const said = [];
+  rows.forEach((r, k) => {
+    const y = 8 + k * row;
+    s.append(svg('text', { x: left - 6, y: y + 13, 'text-anchor': 'end', 'font-size': 11, fill: '#1d1d1f' }, r.label));
+    if (!r.est) {
+      s.append(svg('text', { x: left, y: y + 13, 'font-size': 11, fill: '#4d4d4d' }, 'no data'));
+      said.push(`${r.label}: no data`);
+      return;
+    }
+    const e = r.est;
+    const colour = excludesZero(e) ? '#0b6e4f' : '#1d1d1f';
+    s.append(svg('line', { x1: x(e.low), x2: x(e.high), y1: y + 9, y2: y + 9, stroke: colour, 'stroke-width': 2 }));
+    for (const v of [e.low, e.high]) s.append(svg('line', { x1: x(v), x2: x(v), y1: y + 4, y2: y + 14, stroke: colour, 'stroke-width': 1.5 }));
+    s.append(svg('circle', { cx: x(e.value), cy: y + 9, r: 4, fill: colour }));
+    said.push(`${r.label}: ${fmt(e.value)} (95% interval ${range(e, fmt)})`);
+  });
+  s.setAttribute('aria-label', `${title}. ${said.join('; ')}`);
+  fig.append(cap, s);
+  return fig;
+}
+
+/** One arm's card: its KPIs and, for the others, the difference to the control. */
+function armCard(arm, comparison, control) {
+  const card = el('section', undefined, 'arm');
+  const h = el('h3', arm.name);
+  if (arm.name === control) h.append(' ', el('span', 'control', 'tag'));
+  const kind = arm.kind ? `${arm.kind}, ` : '';
+  const weight = arm.weight != null ? `weight ${arm.weight}, ` : '';
+  card.append(h, el('p', `${kind}${weight}${arm.reports} reports`, 'meta'));
+  const dl = el('dl');
+  for (const [key, label, kind] of KPIS) {
+    const est = arm.kpis[key];
+    const f = FORMAT[kind];
+    dl.append(el('dt', label));
+    dl.append(el('dd', est ? `${f.value(est.value)} (95%: ${range(est, f.value)})` : 'no data'));
+    const up = comparison?.kpis[key];
+    if (up) {
+      const d = up.difference;
+      const text = `vs ${control}: ${f.diff(d.value)} (${range(d, f.diff)})` +
+        (up.relative ? `, ${relative(up.relative.value)} (${range(up.relative, relative)})` : '');
+      dl.append(el('dd', text, excludesZero(d) ? 'uplift-clear' : 'uplift-unclear'));
+    }
+  }
+  card.append(dl);
+  return card;
+}
+
+function expRows(tbody, a) {
+  for (const arm of a.arms) {
+    const cmp = a.comparisons.find((c) => c.arm === arm.name);
+    for (const [key, label, kind] of KPIS) {
+      const f = FORMAT[kind];
+      const est = arm.kpis[key];
+      const up = cmp?.kpis[key];
+      const tr = document.createElement('tr');
+      const head = el('th', arm.name);
+      head.scope = 'row';
+      tr.append(head);
+      const cells = [
+        label,
+        est ? f.value(est.value) : '—',
+        est ? range(est, f.value) : '—',
+        est ? est.n : 0,
+        up ? f.diff(up.difference.value) : arm.name === a.control ? 'control' : '—',
+        up ? range(up.difference, f.diff) : '—',
+        up?.relative ? relative(up.relative.value) : '—',
+        up?.relative ? range(up.relative, relative) : '—',
+      ];
+      for (const c of cells) tr.append(el('td', String(c)));
+      tbody.append(tr);
+    }
+  }
+}
+
+function srmText(srm) {
+  const arms = srm.arms.map((x) => `${x.name} ${x.reports} (expected ${x.expected.toFixed(0)})`).join(', ');
+  return `χ² = ${srm.statistic.toFixed(2)} with ${srm.df} degree${srm.df === 1 ? '' : 's'} of freedom, p = ${srm.p_value.toPrecision(2)}; reports per arm: ${arms}`;
+}
+
+function dailyText(d) {
+  return `Day by day, smallest p = ${d.worst_p_value.toPrecision(2)} on ${d.worst_day}, ${d.adjusted_p_value.toPrecision(2)} after correcting for ${d.days_tested} days ` +
+    '(a device reports at most once a day, so each day\'s test is exact even when devices return; it has less power than the test over the whole range).';
+}
+
+async function showExperiment(name, from, to, control) {
+  const q = new URLSearchParams();
+  for (const [k, v] of [['from', from], ['to', to], ['control', control]]) if (v) q.set(k, v);
+  const summary = $('exp-summary');
+  const alert = $('exp-srm');
+  const tbody = document.querySelector('#exp-table tbody');
+  $('exp-arms').replaceChildren();
+  $('exp-charts').replaceChildren();
+  tbody.replaceChildren();
+  alert.hidden = true;
+  alert.textContent = '';
+  $('exp-details').hidden = true;
+  summary.textContent = `Loading ${name}…`;
+  const r = await fetch(`/v1/experiments/${encodeURIComponent(name)}?${q}`);
+  if (!r.ok) {
+    summary.textContent = `The collector answered ${r.status}: ${(await r.json().catch(() => ({}))).error ?? ''}`;
+    return;
+  }
+  const a = await r.json();
+  const srm = a.srm;
+  let check;
+  if (!srm) check = `No sample-ratio check: ${a.srm_reason}.`;
+  else if (srm.warning) {
+    alert.textContent = `Sample ratio mismatch: the arms did not get the share of reports their weights give (${srmText(srm)}). ` +
+      'Until the cause is found (bucketing, lost reports, or an arm that changes how often devices come back), the differences below are not trustworthy.' +
+      (srm.daily && !srm.daily.warning ? ` ${dailyText(srm.daily)} Devices that report on many days can make the test over the whole range warn by themselves.` : '');
+    alert.hidden = false;
+    check = 'Sample-ratio check failed (see the warning).';
+  } else {
+    check = `Sample-ratio check passed: ${srmText(srm)}.` + (srm.daily?.warning ? ` But one day does not match: ${dailyText(srm.daily)}` : '');
+  }
+  const few = a.reports < 800 ? ' Few reports: each carries one metric, so the intervals are wide.' : '';
+  summary.textContent = `${a.experiment}${a.placement ? ` on ${a.placement}` : ''}: ${a.reports} reports from ${a.from} to ${a.to}, ${a.arms.length} arms, compared with ${a.control}. ${check}${few}`;
+  for (const arm of a.arms) {
+    $('exp-arms').append(armCard(arm, a.comparisons.find((c) => c.arm === arm.name), a.control));
+  }
+  if (a.comparisons.length) {
+    for (const key of CHARTED) {
+      const [, label, kind] = KPIS.find(([k]) => k === key);
+      const rows = a.comparisons.map((c) => ({ label: c.arm, est: c.kpis[key]?.difference ?? null }));
+      $('exp-charts').append(forest(`${label}: difference vs ${a.control}`, rows, FORMAT[kind].diff));
+    }
+  }
+  $('exp-caption').textContent = `${a.experiment}, ${a.from} to ${a.to}: every arm against ${a.control}`;
+  expRows(tbody, a);
+  $('exp-details').hidden = false;
+}
+
+/** Offers the served file's experiments, and fills in their days. */
+async function offerExperiments() {
+  const r = await fetch('/v1/experiments').catch(() => null);
+  if (!r?.ok) return [];
+  const { experiments } = await r.json();
+  $('exp-names').replaceChildren(...experiments.map((x) => {
+    const o = document.createElement('option');
+    o.value = x.name;
+    o.textContent = `${x.placement}, ${x.start} to ${x.end}`;
+    return o;
+  }));
+  return experiments;
+}
+
 const params = new URLSearchParams(location.search);
+/** The page's query with `changes` applied, kept in the address bar. */
+const remember = (changes) => {
+  const q = new URLSearchParams(location.search);
+  for (const [k, v] of Object.entries(changes)) (v ? q.set(k, v) : q.delete(k));
+  history.replaceState(null, '', `?${q}`);
+};
 $('day').value = params.get('day') ?? new Date().toISOString().slice(0, 10);
 $('placement').value = params.get('placement') ?? '';
 $('pick').addEventListener('submit', (e) => {
   e.preventDefault();
-  history.replaceState(null, '', `?day=${$('day').value}&placement=${$('placement').value}`);
+  remember({ day: $('day').value, placement: $('placement').value });
   show($('day').value, $('placement').value);
 });
 show($('day').value, $('placement').value);
+
+const known = offerExperiments();
+$('exp-name').addEventListener('change', async () => {
+  const x = (await known).find((e) => e.name === $('exp-name').value);
+  if (x && !$('exp-from').value && !$('exp-to').value) {
+    $('exp-from').value = x.start;
+    $('exp-to').value = x.end;
+  }
+});
+$('exp-pick').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const [name, from, to, control] = ['exp-name', 'exp-from', 'exp-to', 'exp-control'].map((id) => $(id).value.trim());
+  remember({ experiment: name, from, to, control });
+  showExperiment(name, from, to, control);
+});
+for (const [id, key] of [['exp-name', 'experiment'], ['exp-from', 'from'], ['exp-to', 'to'], ['exp-control', 'control']]) {
+  $(id).value = params.get(key) ?? '';
+}
+if (params.get('experiment')) showExperiment(params.get('experiment'), params.get('from'), params.get('to'), params.get('control'));

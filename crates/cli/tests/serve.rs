@@ -6,9 +6,12 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use xsell_cli::serve::{spawn_local, AppState, ServeConfig, Store};
+use xsell_cli::serve::{
+    spawn_local, spawn_local_with_configs, AppState, Configs, ServeConfig, Store,
+};
 use xsell_core::privacy::estimate::{self, Estimate};
 use xsell_core::privacy::exact::SplitMix64;
+use xsell_core::privacy::exact::{uniform_below, RandomBits};
 use xsell_core::privacy::ledger::Ledger;
 use xsell_core::privacy::mechanisms::Epsilon;
 use xsell_core::privacy::report::{build_report, DayCounts, Metric, Report};
@@ -150,6 +153,43 @@ fn client_report_at(seed: u64, counts: &DayCounts, eps: Epsilon) -> String {
     .to_json()
 }
 
+/// A device's report of one exposed day in `arm` of `experiment`, built by
+/// the real client code at ε = 2 (the whole day's budget on one placement).
+fn experiment_report(
+    seed: u64,
+    day: &str,
+    experiment: &str,
+    arm: &str,
+    counts: &DayCounts,
+) -> String {
+    let mut ledger = Ledger::load(None, day, Epsilon(2000));
+    build_report(
+        &mut SplitMix64(seed),
+        day,
+        "cart",
+        Some((experiment, arm)),
+        counts,
+        Epsilon(2000),
+        &mut ledger,
+        Epsilon(2000),
+    )
+    .unwrap()
+    .to_json()
+}
+
+/// `GET path` on the collector: the status and the JSON body.
+fn get_json(addr: SocketAddr, path: &str) -> (u16, serde_json::Value) {
+    let (status, text) = match ureq::get(&format!("http://{addr}{path}")).call() {
+        Ok(r) => (r.status(), r.into_string().unwrap()),
+        Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap()),
+        Err(e) => panic!("transport error: {e}"),
+    };
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
 fn stats(addr: SocketAddr) -> serde_json::Value {
     let text = ureq::get(&format!("http://{addr}/v1/stats?day={DAY}&placement=cart"))
         .call()
@@ -180,17 +220,45 @@ fn valid_reports_are_stored_and_hostile_ones_are_not() {
         );
         assert_eq!(post(addr, &good), 204);
         assert_eq!(count(&state), 1);
+        let in_arm = experiment_report(
+            2,
+            "2026-12-02",
+            "layout_test",
+            "grid",
+            &DayCounts::default(),
+        );
+        // Each edit must change the report: a replace that no longer
+        // matches (after a version bump) would test the good report again.
+        let edits = [
+            (&good, good.replace("\"v\":3", "\"v\":4")),
+            (
+                &good,
+                good.replacen("{\"v\":3,", "{\"v\":3,\"user_id\":\"abc\",", 1),
+            ),
+            (&good, good.replace("\"cart\"", "\"<img src=x>\"")),
+            (&in_arm, in_arm.replace("\"v\":3", "\"v\":2")),
+            (&in_arm, in_arm.replace("\"arm\":\"grid\",", "")),
+            (
+                &in_arm,
+                in_arm.replace("\"grid\"", "\"user-42@example.com\""),
+            ),
+        ];
+        for (original, edited) in &edits {
+            assert_ne!(*original, edited, "{spec}: the edit did not apply");
+        }
+        assert_eq!(post(addr, &in_arm), 204);
         let hostile = [
-            good.replace("\"v\":2", "\"v\":3"),
-            good.replacen("{\"v\":2,", "{\"v\":2,\"user_id\":\"abc\",", 1),
-            good.replace("\"cart\"", "\"<img src=x>\""),
+            edits.map(|(_, edited)| edited).to_vec(),
+            vec![
             format!("{{\"v\":2,\"day\":\"{DAY}\",\"placement\":\"cart\",\"values\":[{{\"mech\":\"1bit\",\"metric\":\"clicks\",\"eps\":2000,\"bound\":5000000,\"bit\":true}}]}}"),
             format!("{{\"v\":2,\"day\":\"{DAY}\",\"placement\":\"cart\",\"values\":[{{\"mech\":\"oue\",\"metric\":\"latency\",\"eps\":2000,\"bits\":[true]}}]}}"),
             "{\"v\":2}".to_string(),
             "not json".to_string(),
             String::new(),
             "[".repeat(3000),
-        ];
+            ],
+        ]
+        .concat();
         for body in &hostile {
             assert_eq!(
                 post(addr, body),
@@ -200,7 +268,7 @@ fn valid_reports_are_stored_and_hostile_ones_are_not() {
             );
         }
         assert_eq!(post(addr, &"x".repeat(10_000)), 413);
-        assert_eq!(count(&state), 1, "{spec}: nothing hostile was stored");
+        assert_eq!(count(&state), 2, "{spec}: nothing hostile was stored");
     }
 }
 
@@ -412,5 +480,274 @@ fn kill_9_loses_no_acknowledged_report() {
             stored >= acked && stored <= acked + 1,
             "{db}: acked {acked}, stored {stored}"
         );
+    }
+}
+
+/// A collector that serves the experiment file `json` (checked the way
+/// `xsell serve --experiments` checks it), or none.
+fn start_with_experiments(spec: &str, json: Option<&str>) -> SocketAddr {
+    let dir = tempfile::tempdir().unwrap();
+    let path = json.map(|j| {
+        let p = dir.path().join("experiments.json");
+        std::fs::write(&p, j).unwrap();
+        p
+    });
+    let configs = Configs::read(None, path.as_deref()).unwrap();
+    spawn_local_with_configs(spec, None, configs, ServeConfig::default())
+        .unwrap()
+        .0
+}
+
+const LAYOUT_TEST: &str = r#"{"v":1,"experiments":[{"name":"layout_test","placement":"cart",
+  "start":"2026-12-01","end":"2026-12-14","arms":[
+  {"name":"control","weight":1,"kind":"legacy"},
+  {"name":"grid","weight":1,"config":{"layout":"grid"}},
+  {"name":"none","weight":1,"kind":"holdout"}]}]}"#;
+
+/// How a device behaves on an exposed day in each arm of `layout_test`:
+/// (impressions uniform on 0..=max, clicks, per mille of days with them,
+/// per mille of days with an order).
+fn behaviour(arm: &str) -> (u64, u64, u64, u64) {
+    match arm {
+        "control" => (20, 1, 400, 300),
+        "grid" => (30, 2, 500, 360),
+        _ => (0, 0, 0, 250), // the holdout shows nothing, people still order
+    }
+}
+
+/// True CTR (mean clicks over mean impressions) and order rate of an arm.
+fn truth(arm: &str) -> (f64, f64) {
+    let (max, clicks, click_pm, order_pm) = behaviour(arm);
+    let ctr = if max == 0 {
+        f64::NAN
+    } else {
+        clicks as f64 * click_pm as f64 / 1000.0 / (max as f64 / 2.0)
+    };
+    (ctr, order_pm as f64 / 1000.0)
+}
+
+fn day_of(rng: &mut SplitMix64, arm: &str) -> DayCounts {
+    let (max, clicks, click_pm, order_pm) = behaviour(arm);
+    let clicked = uniform_below(rng, 1000) < click_pm;
+    let ordered = uniform_below(rng, 1000) < order_pm;
+    DayCounts {
+        impressions: uniform_below(rng, max + 1),
+        clicks: if clicked { clicks } else { 0 },
+        order_value_cents: ordered.then(|| 2_000 + uniform_below(rng, 10_000)),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn experiment_arms_are_compared_with_intervals_that_hold_the_truth() {
+    let file: xsell_core::shopper::Experiments = serde_json::from_str(LAYOUT_TEST).unwrap();
+    let experiment = &file.experiments[0];
+    let dir = tempfile::tempdir().unwrap();
+    for backend in backends(dir.path(), "experiment") {
+        let spec = &backend.spec;
+        let addr = start_with_experiments(spec, Some(LAYOUT_TEST));
+        // 9,000 devices, each bucketed by the widget's own draw from a
+        // random salt, report one exposed day of the first two weeks.
+        let mut rng = SplitMix64(2026);
+        let mut posted: std::collections::BTreeMap<String, u64> = Default::default();
+        for d in 0..9_000u64 {
+            let arm = experiment.arm_for(rng.next_u64()).name.clone();
+            let day = format!("2026-12-{:02}", 1 + d % 14);
+            let counts = day_of(&mut rng, &arm);
+            let body = experiment_report(rng.next_u64(), &day, "layout_test", &arm, &counts);
+            assert_eq!(post(addr, &body), 204, "{spec}");
+            *posted.entry(arm).or_default() += 1;
+        }
+        // Reports that must not count: a day outside the range, look-alike
+        // names (`_` is a LIKE wildcard, a prefix), no experiment at all.
+        let busy = DayCounts {
+            impressions: 50,
+            clicks: 3,
+            ..Default::default()
+        };
+        for k in 0..100u64 {
+            for (day, name) in [
+                ("2026-11-30", "layout_test"),
+                ("2026-12-03", "layout-test"),
+                ("2026-12-03", "layout_test2"),
+            ] {
+                let body = experiment_report(90_000 + k, day, name, "grid", &busy);
+                assert_eq!(post(addr, &body), 204);
+            }
+            assert_eq!(post(addr, &client_report(95_000 + k, &busy)), 204);
+        }
+
+        let (status, a) = get_json(
+            addr,
+            "/v1/experiments/layout_test?from=2026-12-01&to=2026-12-14",
+        );
+        assert_eq!(status, 200, "{spec}: {a}");
+        assert_eq!(a["reports"], 9_000, "{spec}: only this experiment's days");
+        assert_eq!(a["control"], "control");
+        assert_eq!(a["placement"], "cart");
+        let arms = a["arms"].as_array().unwrap();
+        let names: Vec<&str> = arms.iter().map(|x| x["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["control", "grid", "none"], "the file's order");
+        for arm in arms {
+            let name = arm["name"].as_str().unwrap();
+            assert_eq!(arm["reports"], posted[name], "{spec}: {name}");
+            let (ctr, order_rate) = truth(name);
+            let kpis = &arm["kpis"];
+            if ctr.is_nan() {
+                assert!(
+                    kpis["ctr"].is_null(),
+                    "{spec}: a holdout has no CTR: {kpis}"
+                );
+            } else {
+                let e = estimate_in(&kpis["ctr"]);
+                assert!(e.covers(ctr), "{spec}: {name} CTR {e:?} vs truth {ctr}");
+            }
+            let e = estimate_in(&kpis["order_rate"]);
+            assert!(
+                e.covers(order_rate),
+                "{spec}: {name} order rate {e:?} vs {order_rate}"
+            );
+        }
+        assert_eq!(arms[2]["kind"], "holdout");
+        let comparisons = a["comparisons"].as_array().unwrap();
+        let vs = |arm: &str, kpi: &str| -> &serde_json::Value {
+            let c = comparisons.iter().find(|c| c["arm"] == arm).unwrap();
+            assert_eq!(c["control"], "control");
+            &c["kpis"][kpi]
+        };
+        let true_diff = truth("grid").0 - truth("control").0;
+        let diff = estimate_in(&vs("grid", "ctr")["difference"]);
+        assert!(diff.covers(true_diff), "{spec}: {diff:?} vs {true_diff}");
+        assert!(diff.value > 0.0, "{spec}: {diff:?}");
+        let rel = estimate_in(&vs("grid", "ctr")["relative"]);
+        let true_rel = truth("grid").0 / truth("control").0 - 1.0;
+        assert!(rel.covers(true_rel), "{spec}: {rel:?} vs {true_rel}");
+        let held = estimate_in(&vs("none", "order_rate")["difference"]);
+        let true_held = truth("none").1 - truth("control").1;
+        assert!(held.covers(true_held), "{spec}: {held:?} vs {true_held}");
+        assert!(vs("none", "ctr").is_null());
+        // The split follows the weights: no sample-ratio warning.
+        let srm = &a["srm"];
+        assert_eq!(srm["df"], 2, "{spec}: {a}");
+        assert_eq!(srm["warning"], false, "{spec}: {srm}");
+        assert!(srm["p_value"].as_f64().unwrap() > 0.001, "{srm}");
+        assert_eq!(srm["daily"]["days_tested"], 14);
+        assert_eq!(srm["daily"]["warning"], false, "{srm}");
+
+        // Without a range, the experiment's own days; another control.
+        let (status, b) = get_json(addr, "/v1/experiments/layout_test?control=grid");
+        assert_eq!(status, 200, "{b}");
+        assert_eq!(
+            (&b["from"], &b["to"]),
+            (&"2026-12-01".into(), &"2026-12-14".into())
+        );
+        assert_eq!(b["reports"], 9_000);
+        assert_eq!(b["control"], "grid");
+        // A narrower range sees fewer days.
+        let (_, c) = get_json(
+            addr,
+            "/v1/experiments/layout_test?from=2026-12-01&to=2026-12-07",
+        );
+        let first_week: u64 = (0..9_000u64).filter(|d| d % 14 < 7).count() as u64;
+        assert_eq!(c["reports"], first_week);
+        // What cannot be answered says why.
+        for (path, code, needle) in [
+            (
+                "/v1/experiments/layout_test?control=nope",
+                400,
+                "not an arm",
+            ),
+            (
+                "/v1/experiments/layout_test?from=2026-02-31",
+                400,
+                "calendar day",
+            ),
+            (
+                "/v1/experiments/layout_test?from=2026-12-09&to=2026-12-02",
+                400,
+                "before",
+            ),
+            (
+                "/v1/experiments/Layout%3Cb%3E?from=2026-12-01&to=2026-12-02",
+                400,
+                "not an experiment name",
+            ),
+            (
+                "/v1/experiments/nothing-here?from=2026-12-01&to=2026-12-02",
+                404,
+                "no reports",
+            ),
+            ("/v1/experiments/nothing-here", 400, "give from="),
+        ] {
+            let (status, body) = get_json(addr, path);
+            assert_eq!(status, code, "{path}: {body}");
+            assert!(
+                body["error"].as_str().unwrap().contains(needle),
+                "{path}: {body}"
+            );
+        }
+        let (status, list) = get_json(addr, "/v1/experiments");
+        assert_eq!(status, 200);
+        assert_eq!(list["experiments"][0]["name"], "layout_test");
+        assert_eq!(list["experiments"][0]["arms"][2]["kind"], "holdout");
+    }
+}
+
+#[test]
+fn a_broken_split_fires_the_sample_ratio_warning() {
+    const HALVES: &str = r#"{"v":1,"experiments":[{"name":"halves","placement":"cart",
+      "start":"2026-12-01","end":"2026-12-28","arms":[
+      {"name":"a","weight":1},{"name":"b","weight":1}]}]}"#;
+    let dir = tempfile::tempdir().unwrap();
+    for backend in backends(dir.path(), "srm") {
+        let spec = &backend.spec;
+        let addr = start_with_experiments(spec, Some(HALVES));
+        // 2,500 reports over five days, 60 % in arm a against weights 1:1
+        // (a bug that loses some of arm b's reports looks like this).
+        let mut rng = SplitMix64(7);
+        for d in 0..2_500u64 {
+            let arm = if d % 5 < 3 { "a" } else { "b" };
+            let day = format!("2026-12-{:02}", 1 + (d / 5) % 5);
+            let counts = day_of(&mut rng, "control");
+            let body = experiment_report(rng.next_u64(), &day, "halves", arm, &counts);
+            assert_eq!(post(addr, &body), 204, "{spec}");
+        }
+        let (status, a) = get_json(addr, "/v1/experiments/halves?from=2026-12-01&to=2026-12-28");
+        assert_eq!(status, 200, "{spec}: {a}");
+        let srm = &a["srm"];
+        assert_eq!(srm["warning"], true, "{spec}: {srm}");
+        // χ² = 2 · 250² / 1250 = 100 on one degree of freedom.
+        assert!(
+            (srm["statistic"].as_f64().unwrap() - 100.0).abs() < 1e-9,
+            "{srm}"
+        );
+        assert!(srm["p_value"].as_f64().unwrap() < 1e-20, "{srm}");
+        assert_eq!(srm["arms"][0]["expected"], 1_250.0);
+        // Each day of 500 (300 against 200) is a mismatch on its own too:
+        // χ² = 20, p = 7.7e-6, times 5 days.
+        let daily = &srm["daily"];
+        assert_eq!(daily["days_tested"], 5, "{srm}");
+        let adjusted = daily["adjusted_p_value"].as_f64().unwrap();
+        assert!((adjusted / 3.87e-5 - 1.0).abs() < 0.01, "{srm}");
+        assert_eq!(daily["warning"], true, "{srm}");
+        assert!(a["srm_reason"].is_null());
+
+        // A collector without the experiment file does not know the
+        // weights, and says so instead of testing against a guess.
+        let blind = start_with_experiments(spec, None);
+        let (status, b) = get_json(
+            blind,
+            "/v1/experiments/halves?from=2026-12-01&to=2026-12-28",
+        );
+        assert_eq!(status, 200, "{b}");
+        assert!(b["srm"].is_null(), "{b}");
+        assert!(
+            b["srm_reason"].as_str().unwrap().contains("--experiments"),
+            "{b}"
+        );
+        assert_eq!(b["reports"], 2_500);
+        assert_eq!(b["control"], "a", "no arm named control: the first by name");
+        let (_, list) = get_json(blind, "/v1/experiments");
+        assert_eq!(list["experiments"], serde_json::json!([]));
     }
 }

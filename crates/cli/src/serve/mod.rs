@@ -8,16 +8,23 @@
 //!   stored); 413 above 4 KiB; 429 when the global rate limit is hit (the
 //!   limit is a single token bucket, so no address is ever stored).
 //! - `GET /v1/stats?day=YYYY-MM-DD[&placement=name]`: [`stats::Stats`].
+//! - `GET /v1/experiments/{name}?from=YYYY-MM-DD&to=YYYY-MM-DD[&control=arm]`:
+//!   [`experiment::Analysis`], the arms' KPIs, each arm against the control
+//!   and the sample-ratio check (the range defaults to the experiment's
+//!   days when the experiment file is served); `GET /v1/experiments`: the
+//!   experiments of the served file (an empty list without one).
 //! - `GET /model.xsm`: the model, `ETag` from its CRC, `immutable`.
 //! - `GET /placements.json`, `GET /experiments.json`: the shop's placement
 //!   configs and experiments (checked at start), `ETag` from their CRC,
 //!   cached for five minutes.
 
+pub mod chi2;
+pub mod experiment;
 pub mod stats;
 pub mod store;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -154,6 +161,8 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/v1/reports", post(post_report))
         .route("/v1/stats", get(get_stats))
+        .route("/v1/experiments", get(list_experiments))
+        .route("/v1/experiments/{name}", get(get_experiment))
         .route("/model.xsm", get(get_model))
         .route("/placements.json", get(get_placements))
         .route("/experiments.json", get(get_experiments))
@@ -198,6 +207,110 @@ async fn get_stats(State(state): State<Arc<AppState>>, Query(q): Query<StatsQuer
             StatusCode::SERVICE_UNAVAILABLE,
             format!("storage failed: {e}"),
         ),
+    }
+}
+
+impl AppState {
+    /// The served experiment file, parsed (it was checked at start).
+    fn experiment_file(&self) -> Option<xsell_core::shopper::Experiments> {
+        let text = self.configs.experiments.as_deref()?;
+        xsell_core::Valid::<xsell_core::shopper::Experiments>::from_json(text)
+            .ok()
+            .map(xsell_core::Valid::into_inner)
+    }
+}
+
+#[derive(serde::Serialize)]
+struct ExperimentSummary {
+    name: String,
+    placement: String,
+    start: String,
+    end: String,
+    arms: Vec<ArmSummary>,
+}
+
+#[derive(serde::Serialize)]
+struct ArmSummary {
+    name: String,
+    weight: u32,
+    kind: xsell_core::shopper::ArmKind,
+}
+
+/// The experiments of the served file, without the arms' configs (those
+/// are at `/experiments.json`): what the dashboard offers to analyse.
+async fn list_experiments(State(state): State<Arc<AppState>>) -> Response {
+    let experiments: Vec<ExperimentSummary> = state
+        .experiment_file()
+        .map(|f| f.experiments)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| ExperimentSummary {
+            arms: e
+                .arms
+                .into_iter()
+                .map(|a| ArmSummary {
+                    name: a.name,
+                    weight: a.weight,
+                    kind: a.kind,
+                })
+                .collect(),
+            name: e.name,
+            placement: e.placement,
+            start: e.start,
+            end: e.end,
+        })
+        .collect();
+    Json(serde_json::json!({
+        "file_served": state.configs.experiments.is_some(),
+        "experiments": experiments,
+    }))
+    .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct ExperimentQuery {
+    from: Option<String>,
+    to: Option<String>,
+    control: Option<String>,
+}
+
+async fn get_experiment(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    Query(q): Query<ExperimentQuery>,
+) -> Response {
+    use experiment::{ExperimentError, Request};
+    let file = state.experiment_file();
+    let configured = file
+        .as_ref()
+        .and_then(|f| f.experiments.iter().find(|e| e.name == name));
+    let request = match Request::check(
+        &name,
+        q.from.as_deref(),
+        q.to.as_deref(),
+        q.control.as_deref(),
+        configured,
+    ) {
+        Ok(r) => r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let reports = match state
+        .store
+        .experiment_reports(&request.name, &request.from, &request.to)
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("storage failed: {e}"),
+            )
+        }
+    };
+    match experiment::analyze(&request, file.is_some(), configured, reports) {
+        Ok(a) => Json(a).into_response(),
+        Err(e @ ExperimentError::NotFound { .. }) => error(StatusCode::NOT_FOUND, e.to_string()),
+        Err(e) => error(StatusCode::BAD_REQUEST, e.to_string()),
     }
 }
 
@@ -285,6 +398,16 @@ pub fn spawn_local(
     model: Option<Vec<u8>>,
     config: ServeConfig,
 ) -> Result<(std::net::SocketAddr, Arc<AppState>), StoreError> {
+    spawn_local_with_configs(spec, model, Configs::default(), config)
+}
+
+/// [`spawn_local`] that also serves placement configs and experiments.
+pub fn spawn_local_with_configs(
+    spec: &str,
+    model: Option<Vec<u8>>,
+    configs: Configs,
+    config: ServeConfig,
+) -> Result<(std::net::SocketAddr, Arc<AppState>), StoreError> {
     let (tx, rx) = std::sync::mpsc::channel();
     let spec = spec.to_string();
     std::thread::spawn(move || {
@@ -294,7 +417,7 @@ pub fn spawn_local(
                 Ok(s) => s,
                 Err(e) => return tx.send(Err(e)).unwrap_or(()),
             };
-            let state = AppState::new(store, model, config);
+            let state = AppState::with_configs(store, model, configs, config);
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("a loopback port");

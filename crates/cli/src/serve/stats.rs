@@ -1,8 +1,11 @@
 //! Debiased KPIs from stored reports: per metric, reports are grouped by ε
 //! (each group is debiased with its own ε), and the groups are combined by
 //! inverse variance ([`estimate::inverse_variance`]), bucket by bucket for
-//! histograms; KPIs are ratios of those estimates (delta method). Every
-//! interval comes from [`Estimate::new`].
+//! histograms; KPIs are ratios of those estimates (delta method). The
+//! order rate and the order value per day are linear in the order-value
+//! shares and are estimated report by report instead (`LinearStat`), so
+//! their error includes the shoppers' own spread, which comparing two arms
+//! of an experiment needs. Every interval comes from [`Estimate::new`].
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -39,6 +42,105 @@ pub struct Stats {
     pub latency_p50_us: Option<u64>,
     /// See `latency_p50_us`.
     pub latency_p90_us: Option<u64>,
+    /// Share of reporting placement-days with an order: one minus the
+    /// share of order-value bucket 0 ("no order that day"). Counts orders
+    /// whether or not they held a recommended item, so it compares a
+    /// holdout arm (nothing shown, no impressions) with the others.
+    pub order_rate: Option<Estimate>,
+    /// Order value per reporting placement-day in cents, days without an
+    /// order counted as 0 (bucket midpoints, as `order_value_mean_cents`):
+    /// revenue per exposed day, which a holdout arm has too.
+    pub order_value_per_day_cents: Option<Estimate>,
+}
+
+/// Midpoint in cents of order-value bucket `k ≥ 1`: bucket k spans
+/// edges[k-2]..edges[k-1] (0 for the first); the last, open bucket counts
+/// as 1.2 times its lower edge.
+pub(crate) fn order_value_midpoint_cents(k: usize) -> f64 {
+    let e = &xsell_core::privacy::report::ORDER_VALUE_EDGES;
+    match k {
+        0 => 0.0,
+        1 => e[0] as f64 / 2.0,
+        k if k - 1 < e.len() => (e[k - 2] + e[k - 1]) as f64 / 2.0,
+        _ => e[e.len() - 1] as f64 * 1.2,
+    }
+}
+
+/// A linear function `constant + Σₖ weights[k] · sₖ` of one histogram's
+/// bucket shares, estimated report by report rather than from the
+/// debiased buckets.
+///
+/// Each OUE report's bits give an unbiased value of its own,
+/// `constant + (Σₖ wₖ bₖ − q Σₖ wₖ) / (p − q)` (E[bₖ] = q + sₖ (p − q)),
+/// and the mean of those values has the empirical variance of the reports
+/// as its error. That error holds everything: the privacy noise, the
+/// covariance between buckets (one true bucket per report) and the spread
+/// of the shoppers themselves, which matters when two arms of devices are
+/// compared. The per-bucket OUE variance describes the reporters at hand
+/// and leaves the last two out.
+struct LinearStat {
+    metric: Metric,
+    constant: f64,
+    weights: fn(usize) -> f64,
+}
+
+/// Share of days with an order: 1 − s₀.
+const ORDER_RATE: LinearStat = LinearStat {
+    metric: Metric::OrderValue,
+    constant: 1.0,
+    weights: |k| if k == 0 { -1.0 } else { 0.0 },
+};
+
+/// Order value per day: Σₖ midpointₖ · sₖ.
+const ORDER_VALUE_PER_DAY: LinearStat = LinearStat {
+    metric: Metric::OrderValue,
+    constant: 0.0,
+    weights: order_value_midpoint_cents,
+};
+
+/// Sums of one linear statistic's per-report values `W = Σₖ wₖ bₖ`.
+#[derive(Debug, Default, Clone, Copy)]
+struct Moments {
+    n: u64,
+    sum: f64,
+    sum_sq: f64,
+}
+
+impl LinearStat {
+    /// `Σₖ wₖ bₖ` of one report's bits.
+    fn weighted_bits(&self, bits: &[bool]) -> f64 {
+        bits.iter()
+            .enumerate()
+            .filter(|(_, &b)| b)
+            .map(|(k, _)| (self.weights)(k))
+            .sum()
+    }
+
+    /// The estimate from one ε group's moments.
+    fn estimate(&self, m: &Moments, buckets: usize, eps: Epsilon) -> Estimate {
+        if m.n == 0 {
+            return Estimate::new(f64::NAN, f64::INFINITY, 0);
+        }
+        let (p, q) = (0.5, 1.0 / (1.0 + eps.value().exp()));
+        let w: Vec<f64> = (0..buckets).map(self.weights).collect();
+        let (w_sum, w_sq) = (w.iter().sum::<f64>(), w.iter().map(|x| x * x).sum::<f64>());
+        let n = m.n as f64;
+        let mean = m.sum / n;
+        let var = if m.n > 1 {
+            ((m.sum_sq - n * mean * mean) / (n - 1.0)).max(0.0)
+        } else {
+            0.0
+        };
+        // Every bit is 1 with a probability in [q, 1/2] whatever the
+        // shopper did, so Var(W) ≥ Σ wₖ² q (1 − q): the floor keeps the
+        // error honest when a few reports happen to agree.
+        let var = var.max(w_sq * q * (1.0 - q));
+        Estimate::new(
+            self.constant + (mean - q * w_sum) / (p - q),
+            (var / n).sqrt() / (p - q),
+            m.n,
+        )
+    }
 }
 
 /// Shares of the buckets after "none" (bucket 0), clipped at 0 and
@@ -118,6 +220,9 @@ pub fn compute(reports: &[Report]) -> Stats {
     // (metric, eps, bound) -> (n, ones) for counts; (metric, eps) -> (n, bit counts) for histograms.
     let mut counts: BTreeMap<(String, u32, u32), (u64, u64)> = BTreeMap::new();
     let mut hists: BTreeMap<(String, u32), (u64, Vec<u64>)> = BTreeMap::new();
+    let linear = [&ORDER_RATE, &ORDER_VALUE_PER_DAY];
+    // (statistic, eps) -> moments of its per-report values.
+    let mut moments: BTreeMap<(usize, u32), Moments> = BTreeMap::new();
     for r in reports {
         for v in &r.values {
             match v {
@@ -144,6 +249,15 @@ pub fn compute(reports: &[Report]) -> Stats {
                     e.0 += 1;
                     for (c, b) in e.1.iter_mut().zip(bits) {
                         *c += u64::from(*b);
+                    }
+                    for (k, stat) in linear.iter().enumerate() {
+                        if stat.metric == *metric {
+                            let w = stat.weighted_bits(bits);
+                            let m = moments.entry((k, *eps)).or_default();
+                            m.n += 1;
+                            m.sum += w;
+                            m.sum_sq += w * w;
+                        }
                     }
                 }
             }
@@ -177,15 +291,22 @@ pub fn compute(reports: &[Report]) -> Stats {
     let relevance_mean = histograms
         .get("relevance")
         .and_then(|b| histogram_mean(b, |k| k as f64));
-    let order_value_mean_cents = histograms.get("order_value").and_then(|b| {
-        let e = &xsell_core::privacy::report::ORDER_VALUE_EDGES;
-        // Bucket k ≥ 1 spans edges[k-2]..edges[k-1]; the last is open.
-        histogram_mean(b, |k| match k {
-            1 => e[0] as f64 / 2.0,
-            k if k - 1 < e.len() => (e[k - 2] + e[k - 1]) as f64 / 2.0,
-            _ => e[e.len() - 1] as f64 * 1.2,
-        })
-    });
+    let order_value_mean_cents = histograms
+        .get("order_value")
+        .and_then(|b| histogram_mean(b, order_value_midpoint_cents));
+    // Each linear statistic per ε group, combined by inverse variance.
+    let linear_estimate = |k: usize| {
+        let stat = linear[k];
+        let buckets = stat.metric.domain().1 as usize;
+        let parts: Vec<Estimate> = moments
+            .iter()
+            .filter(|((j, _), _)| *j == k)
+            .map(|((_, eps), m)| stat.estimate(m, buckets, Epsilon(*eps)))
+            .collect();
+        estimate::inverse_variance(&parts)
+    };
+    let order_rate = linear_estimate(0);
+    let order_value_per_day_cents = linear_estimate(1);
     let latency = histograms.get("latency").and_then(|b| present_shares(b));
     let edges = &xsell_core::privacy::report::LATENCY_EDGES_US;
     let latency_p50_us = latency.as_ref().and_then(|w| quantile_edge(w, edges, 0.5));
@@ -206,6 +327,8 @@ pub fn compute(reports: &[Report]) -> Stats {
         means,
         histograms,
         relevance_mean,
+        order_rate,
+        order_value_per_day_cents,
     }
 }
 
@@ -361,5 +484,96 @@ mod epsilon_group_tests {
             (268..=299).contains(&covered),
             "covered {covered} of {runs}"
         );
+    }
+}
+
+#[cfg(test)]
+mod linear_tests {
+    use super::*;
+    use xsell_core::privacy::exact::{uniform_below, SplitMix64};
+    use xsell_core::privacy::report::{self, DayCounts, REPORT_VERSION};
+
+    /// `n` order-value reports at ε = 1 from random shoppers who order on
+    /// 30 % of days, in one of three buckets (a holdout arm reports just
+    /// this: no impressions, still orders).
+    fn order_reports(seed: u64, n: u64) -> Vec<Report> {
+        let mut rng = SplitMix64(seed);
+        (0..n)
+            .map(|_| {
+                let order = (uniform_below(&mut rng, 10) < 3)
+                    .then(|| [500, 3_000, 30_000][uniform_below(&mut rng, 3) as usize]);
+                let day = DayCounts {
+                    order_value_cents: order,
+                    ..Default::default()
+                };
+                let bucket = report::metric_value(&day, Metric::OrderValue);
+                Report {
+                    v: REPORT_VERSION,
+                    day: "2026-12-02".into(),
+                    placement: "cart".into(),
+                    experiment: None,
+                    arm: None,
+                    values: vec![report::noise(
+                        &mut rng,
+                        Metric::OrderValue,
+                        bucket,
+                        Epsilon(1000),
+                    )],
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn order_rate_and_value_per_day_state_their_error_for_random_shoppers() {
+        // Buckets 1 (< $10), 3 ($25–50) and 8 (≥ $250), a third each.
+        let per_day_truth = 0.3
+            * [1, 3, 8]
+                .iter()
+                .map(|&k| order_value_midpoint_cents(k))
+                .sum::<f64>()
+            / 3.0;
+        let runs = 300u64;
+        let draws: Vec<(Estimate, Estimate)> = (0..runs)
+            .map(|r| {
+                let s = compute(&order_reports(40_000 + r, 1_000));
+                (s.order_rate.unwrap(), s.order_value_per_day_cents.unwrap())
+            })
+            .collect();
+        for (name, truth, pick) in [
+            ("order_rate", 0.3, 0usize),
+            ("order_value_per_day", per_day_truth, 1),
+        ] {
+            let est: Vec<Estimate> = draws.iter().map(|d| [d.0, d.1][pick]).collect();
+            let rmse =
+                (est.iter().map(|e| (e.value - truth).powi(2)).sum::<f64>() / runs as f64).sqrt();
+            let stated =
+                (est.iter().map(|e| e.std_error.powi(2)).sum::<f64>() / runs as f64).sqrt();
+            assert!(
+                (rmse / stated - 1.0).abs() < 0.15,
+                "{name}: rmse {rmse} vs stated {stated}"
+            );
+            let bias = est.iter().map(|e| e.value - truth).sum::<f64>() / runs as f64;
+            assert!(
+                bias.abs() < 4.0 * stated / (runs as f64).sqrt(),
+                "{name}: biased by {bias}"
+            );
+            let covered = est.iter().filter(|e| e.covers(truth)).count();
+            assert!((268..=299).contains(&covered), "{name}: covered {covered}");
+            assert!(
+                est.iter().all(|e| e.n == 1_000),
+                "{name}: every report counts"
+            );
+        }
+    }
+
+    #[test]
+    fn agreeing_order_reports_still_have_an_honest_error() {
+        let one = order_reports(7, 1);
+        let s = compute(&[one.clone(), one.clone(), one].concat());
+        let rate = s.order_rate.unwrap();
+        assert!(rate.std_error > 0.0 && rate.low < rate.value, "{rate:?}");
+        assert!(s.order_value_per_day_cents.unwrap().std_error > 0.0);
+        assert_eq!(compute(&[]).order_rate, None);
     }
 }

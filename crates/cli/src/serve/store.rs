@@ -58,12 +58,58 @@ impl SqliteStore {
         Ok(out)
     }
 
+    /// All reports of experiment `name` from day `from` to day `to`
+    /// (inclusive); see [`Store::experiment_reports`].
+    pub fn experiment_reports(
+        &self,
+        name: &str,
+        from: &str,
+        to: &str,
+    ) -> rusqlite::Result<Vec<Report>> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stmt = conn.prepare(
+            "SELECT body FROM reports WHERE day BETWEEN ?1 AND ?2 AND body LIKE ?3 ESCAPE '\\' ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![from, to, experiment_pattern(name)], |row| {
+            row.get::<_, String>(0)
+        })?;
+        let mut out = Vec::new();
+        for body in rows {
+            out.extend(of_experiment(&body?, name));
+        }
+        Ok(out)
+    }
+
     /// Number of stored reports.
     pub fn count(&self) -> rusqlite::Result<u64> {
         let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         conn.query_row("SELECT COUNT(*) FROM reports", [], |r| r.get::<_, i64>(0))
             .map(|n| n as u64)
     }
+}
+
+/// A `LIKE` pattern (escape character `\`) that matches the stored bodies
+/// of experiment `name`. Bodies are stored as [`Report::to_json`] writes
+/// them, so the experiment appears exactly as `"experiment":"NAME"`; the
+/// day index narrows the scan and the pattern keeps other placements'
+/// reports in the database. `_` and `%` are escaped (names may hold `_`).
+fn experiment_pattern(name: &str) -> String {
+    let mut escaped = String::with_capacity(name.len() + 8);
+    for c in name.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    format!("%\"experiment\":\"{escaped}\"%")
+}
+
+/// The stored body as a report, if it is valid and of experiment `name`
+/// (the pattern only narrows; this decides).
+fn of_experiment(body: &str, name: &str) -> Option<Report> {
+    Report::parse(body.as_bytes())
+        .ok()
+        .filter(|r| r.experiment.as_deref() == Some(name))
 }
 
 /// Errors of either backend.
@@ -182,6 +228,44 @@ impl Store {
                 Ok(rows
                     .iter()
                     .filter_map(|row| Report::parse(row.get::<_, String>(0).as_bytes()).ok())
+                    .collect())
+            }
+        }
+    }
+
+    /// All reports of experiment `name` from day `from` to day `to`, both
+    /// `YYYY-MM-DD` and inclusive (days compare as text in that form).
+    pub async fn experiment_reports(
+        &self,
+        name: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<Report>, StoreError> {
+        match self {
+            Store::Sqlite(s) => {
+                let (s, name, from, to) = (
+                    s.clone(),
+                    name.to_string(),
+                    from.to_string(),
+                    to.to_string(),
+                );
+                Ok(
+                    tokio::task::spawn_blocking(move || s.experiment_reports(&name, &from, &to))
+                        .await
+                        .map_err(|e| StoreError::Task(e.to_string()))??,
+                )
+            }
+            Store::Postgres(p) => {
+                let rows = p
+                    .client
+                    .query(
+                        "SELECT body FROM reports WHERE day BETWEEN $1 AND $2 AND body LIKE $3 ESCAPE '\\' ORDER BY id",
+                        &[&from, &to, &experiment_pattern(name)],
+                    )
+                    .await?;
+                Ok(rows
+                    .iter()
+                    .filter_map(|row| of_experiment(&row.get::<_, String>(0), name))
                     .collect())
             }
         }
