@@ -119,6 +119,37 @@ impl Request {
         control: Option<&str>,
         configured: Option<&Experiment>,
     ) -> Result<Self, ExperimentError> {
+        Self::check_at(name, from, to, control, configured, None)
+    }
+
+    /// [`Request::check`] on the UTC day `today` (days since 1970): a
+    /// missing range of a long or running experiment ends today and spans
+    /// at most [`MAX_DAYS`], so the dashboard's default always answers.
+    pub fn check_at(
+        name: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+        control: Option<&str>,
+        configured: Option<&Experiment>,
+        today: Option<u64>,
+    ) -> Result<Self, ExperimentError> {
+        let mut scheduled: Option<Experiment> = configured.cloned();
+        if let (Some(e), Some(t)) = (scheduled.as_mut(), today) {
+            let ms = |d: u64| xsell_core::shopper::utc_day(d * xsell_core::shopper::MS_PER_DAY);
+            let end = day_number(&e.end)
+                .unwrap_or(t)
+                .min(t.max(day_number(&e.start).unwrap_or(t)));
+            let start = day_number(&e.start)
+                .unwrap_or(end)
+                .max(end.saturating_sub(MAX_DAYS - 1));
+            if to.is_none() {
+                e.end = ms(end);
+            }
+            if from.is_none() {
+                e.start = ms(start.min(end));
+            }
+        }
+        let configured = scheduled.as_ref();
         if !valid_placement(name) {
             return Err(ExperimentError::BadName(name.chars().take(40).collect()));
         }
@@ -854,6 +885,23 @@ mod tests {
     #[test]
     fn a_request_needs_real_days_in_order_and_defaults_to_the_schedule() {
         let e = experiment(&[("control", 1), ("grid", 1)]);
+        // A long, running experiment: the default range ends today and
+        // spans at most MAX_DAYS.
+        let mut long = e.clone();
+        long.start = "2026-01-01".into();
+        long.end = "2030-12-31".into();
+        let today = xsell_core::shopper::day_number("2026-12-01").unwrap();
+        let r = Request::check_at(NAME, None, None, None, Some(&long), Some(today)).unwrap();
+        assert_eq!(
+            (r.from.as_str(), r.to.as_str()),
+            ("2026-01-01", "2026-12-01")
+        );
+        let later = xsell_core::shopper::day_number("2028-03-10").unwrap();
+        let r = Request::check_at(NAME, None, None, None, Some(&long), Some(later)).unwrap();
+        assert_eq!(
+            (r.from.as_str(), r.to.as_str()),
+            ("2027-03-11", "2028-03-10")
+        );
         let r = Request::check(NAME, None, None, Some(""), Some(&e)).unwrap();
         assert_eq!(
             (r.from.as_str(), r.to.as_str(), r.control),

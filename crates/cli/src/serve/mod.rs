@@ -284,12 +284,16 @@ async fn get_experiment(
     let configured = file
         .as_ref()
         .and_then(|f| f.experiments.iter().find(|e| e.name == name));
-    let request = match Request::check(
+    let today = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400);
+    let request = match Request::check_at(
         &name,
         q.from.as_deref(),
         q.to.as_deref(),
         q.control.as_deref(),
         configured,
+        Some(today),
     ) {
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
