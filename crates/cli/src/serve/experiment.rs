@@ -123,8 +123,9 @@ impl Request {
     }
 
     /// [`Request::check`] on the UTC day `today` (days since 1970): a
-    /// missing range of a long or running experiment ends today and spans
-    /// at most [`MAX_DAYS`], so the dashboard's default always answers.
+    /// missing range of an experiment longer than [`MAX_DAYS`] ends today
+    /// (or at its end) and spans at most [`MAX_DAYS`], so the dashboard's
+    /// default always answers.
     pub fn check_at(
         name: &str,
         from: Option<&str>,
@@ -134,7 +135,15 @@ impl Request {
         today: Option<u64>,
     ) -> Result<Self, ExperimentError> {
         let mut scheduled: Option<Experiment> = configured.cloned();
-        if let (Some(e), Some(t)) = (scheduled.as_mut(), today) {
+        let span = |e: &Experiment| {
+            day_number(&e.end)
+                .zip(day_number(&e.start))
+                .map_or(0, |(b, a)| b.saturating_sub(a) + 1)
+        };
+        // Only an experiment longer than one request is cut to the days up
+        // to today; a shorter one keeps its own days.
+        let too_long = scheduled.as_ref().is_some_and(|e| span(e) > MAX_DAYS);
+        if let (Some(e), Some(t), true) = (scheduled.as_mut(), today, too_long) {
             let ms = |d: u64| xsell_core::shopper::utc_day(d * xsell_core::shopper::MS_PER_DAY);
             let end = day_number(&e.end)
                 .unwrap_or(t)
