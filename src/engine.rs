@@ -373,12 +373,7 @@ impl Engine {
         let obj = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&obj, &"experiment".into(), &e.name.as_str().into());
         let _ = js_sys::Reflect::set(&obj, &"arm".into(), &a.name.as_str().into());
-        let kind = match a.kind {
-            xsell_core::shopper::ArmKind::Config => "config",
-            xsell_core::shopper::ArmKind::Legacy => "legacy",
-            xsell_core::shopper::ArmKind::Holdout => "holdout",
-        };
-        let _ = js_sys::Reflect::set(&obj, &"kind".into(), &kind.into());
+        let _ = js_sys::Reflect::set(&obj, &"kind".into(), &a.kind.as_str().into());
         obj.into()
     }
 

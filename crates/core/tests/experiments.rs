@@ -294,3 +294,13 @@ fn outside_its_days_or_without_a_salt_an_experiment_does_not_apply() {
         "show"
     );
 }
+
+#[test]
+fn arm_kind_names_are_the_file_names() {
+    for k in [ArmKind::Config, ArmKind::Legacy, ArmKind::Holdout] {
+        assert_eq!(
+            serde_json::to_string(&k).unwrap(),
+            format!("\"{}\"", k.as_str())
+        );
+    }
+}

@@ -46,6 +46,17 @@ pub enum ArmKind {
     Holdout,
 }
 
+impl ArmKind {
+    /// Its name, as the experiment file writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Config => "config",
+            Self::Legacy => "legacy",
+            Self::Holdout => "holdout",
+        }
+    }
+}
+
 /// One arm.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
