@@ -31,24 +31,32 @@ function chart(title, rows, fmt, max) {
   const hi = max ?? Math.max(1e-9, ...rows.map((r) => (r.est ? r.est.high : 0)));
   const x = (v) => left + Math.max(0, Math.min(1, v / hi)) * (W - left - 10);
   const s = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' });
-  const said = [];
-  rows.forEach((r, k) => {
-    const y = 8 + k * row;
-    s.append(svg('text', { x: left - 6, y: y + 13, 'text-anchor': 'end', 'font-size': 11, fill: '#1d1d1f' }, r.label));
-    if (!r.est) {
-      s.append(svg('text', { x: left, y: y + 13, 'font-size': 11, fill: '#4d4d4d' }, 'no data'));
-      said.push(`${r.label}: no data`);
-      return;
-    }
-    const e = r.est;
+  const said = plotRows(s, rows, left, row, (e, y) => {
     s.append(svg('rect', { x: left, y: y + 2, width: Math.max(1, x(e.value) - left), height: 14, fill: '#0b6e4f', rx: 2 }));
     s.append(svg('line', { x1: x(e.low), x2: x(e.high), y1: y + 9, y2: y + 9, stroke: '#1d1d1f', 'stroke-width': 1.5 }));
     for (const v of [e.low, e.high]) s.append(svg('line', { x1: x(v), x2: x(v), y1: y + 4, y2: y + 14, stroke: '#1d1d1f', 'stroke-width': 1.5 }));
-    said.push(`${r.label}: ${fmt(e.value)} (95% interval ${fmt(e.low)} to ${fmt(e.high)})`);
+    return `${fmt(e.value)} (95% interval ${fmt(e.low)} to ${fmt(e.high)})`;
   });
   s.setAttribute('aria-label', `${title}. ${said.join('; ')}`);
   fig.append(cap, s);
   return fig;
+}
+
+/**
+ * The rows of a chart: each row's label, "no data" where it has no
+ * estimate, else what `draw(est, y)` draws; returns what each row says for
+ * the chart's accessible name.
+ */
+function plotRows(s, rows, left, row, draw) {
+  return rows.map((r, k) => {
+    const y = 8 + k * row;
+    s.append(svg('text', { x: left - 6, y: y + 13, 'text-anchor': 'end', 'font-size': 11, fill: '#1d1d1f' }, r.label));
+    if (!r.est) {
+      s.append(svg('text', { x: left, y: y + 13, 'font-size': 11, fill: '#4d4d4d' }, 'no data'));
+      return `${r.label}: no data`;
+    }
+    return `${r.label}: ${draw(r.est, y)}`;
+  });
 }
 
 function addRows(tbody, rows, fmt) {
@@ -154,21 +162,12 @@ function forest(title, rows, fmt) {
   s.append(svg('text', { x: mid, y: H - 4, 'text-anchor': 'middle', 'font-size': 10, fill: '#4d4d4d' }, 'no difference'));
   s.append(svg('text', { x: left, y: H - 4, 'font-size': 10, fill: '#4d4d4d' }, fmt(-reach)));
   s.append(svg('text', { x: right, y: H - 4, 'text-anchor': 'end', 'font-size': 10, fill: '#4d4d4d' }, fmt(reach)));
-  const said = [];
-  rows.forEach((r, k) => {
-    const y = 8 + k * row;
-    s.append(svg('text', { x: left - 6, y: y + 13, 'text-anchor': 'end', 'font-size': 11, fill: '#1d1d1f' }, r.label));
-    if (!r.est) {
-      s.append(svg('text', { x: left, y: y + 13, 'font-size': 11, fill: '#4d4d4d' }, 'no data'));
-      said.push(`${r.label}: no data`);
-      return;
-    }
-    const e = r.est;
+  const said = plotRows(s, rows, left, row, (e, y) => {
     const colour = excludesZero(e) ? '#0b6e4f' : '#1d1d1f';
     s.append(svg('line', { x1: x(e.low), x2: x(e.high), y1: y + 9, y2: y + 9, stroke: colour, 'stroke-width': 2 }));
     for (const v of [e.low, e.high]) s.append(svg('line', { x1: x(v), x2: x(v), y1: y + 4, y2: y + 14, stroke: colour, 'stroke-width': 1.5 }));
     s.append(svg('circle', { cx: x(e.value), cy: y + 9, r: 4, fill: colour }));
-    said.push(`${r.label}: ${fmt(e.value)} (95% interval ${range(e, fmt)})`);
+    return `${fmt(e.value)} (95% interval ${range(e, fmt)})`;
   });
   s.setAttribute('aria-label', `${title}. ${said.join('; ')}`);
   fig.append(cap, s);
