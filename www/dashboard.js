@@ -1,8 +1,10 @@
 // The dashboard: /v1/stats as charts (estimate with its 95% interval), and
 // as a table for screen readers and copying; below, an experiment's arms
-// from /v1/experiments/{name}, each against the control, with the
-// sample-ratio check. SVG is built with DOM calls and
-// presentation attributes only, so it runs under the shop's strict CSP.
+// from /v1/experiments/{name}, each against the control with its
+// peeking-safe verdict, the sample-ratio check and each arm day by day;
+// and the duration calculator (/v1/experiments/duration). SVG is built
+// with DOM calls and presentation attributes only, so it runs under the
+// shop's strict CSP.
 const NS = 'http://www.w3.org/2000/svg';
 // Bucket edges of docs/report-format.md.
 // Bucket 0 is "none that day" (not measured, no order, no answer).
@@ -55,7 +57,7 @@ function plotRows(s, rows, left, row, draw) {
       s.append(svg('text', { x: left, y: y + 13, 'font-size': 11, fill: '#4d4d4d' }, 'no data'));
       return `${r.label}: no data`;
     }
-    return `${r.label}: ${draw(r.est, y)}`;
+    return `${r.label}: ${draw(r.est, y, r)}`;
   });
 }
 
@@ -140,7 +142,6 @@ const FORMAT = {
 };
 const relative = (x) => signed(`${(100 * x).toFixed(0)}%`);
 const range = (e, f) => `${f(e.low)} to ${f(e.high)}`;
-const excludesZero = (e) => e.low > 0 || e.high < 0;
 
 const el = (tag, text, className) => {
   const e = document.createElement(tag);
@@ -149,12 +150,36 @@ const el = (tag, text, className) => {
   return e;
 };
 
-/** Differences with interval whiskers around a zero line; rows: [{label, est}]. */
+/** What a verdict says, for the cards, the charts and the table. */
+function verdictText(decision) {
+  switch (decision?.verdict) {
+    case 'higher': return 'higher than the control (peeking-safe)';
+    case 'lower': return 'lower than the control (peeking-safe)';
+    case 'inconclusive': return 'no difference the reports can tell';
+    case 'keep_running': return 'keep running';
+    default: return '—';
+  }
+}
+
+/** How long the verdicts still wait, from the schedule. */
+function scheduleText(a) {
+  const left = a.sequential?.days_left;
+  if (left == null) return 'Without a schedule in the served file, an undecided verdict says keep running until its peeking-safe interval excludes 0.';
+  if (a.sequential.over) return 'The experiment\'s days are over: an undecided verdict is final (no difference the reports can tell).';
+  return `Undecided verdicts say keep running: ${left} more day${left === 1 ? '' : 's'} of reports in the schedule (to ${a.scheduled.end}).`;
+}
+const decided = (d) => d?.verdict === 'higher' || d?.verdict === 'lower';
+
+/**
+ * Differences around a zero line: the dot, its 95% interval (thick) and
+ * its peeking-safe interval (thin); rows: [{label, est, decision}].
+ */
 function forest(title, rows, fmt) {
   const fig = el('figure', undefined, 'uplift');
   const cap = el('figcaption', title);
   const W = 320, row = 26, left = 90, right = W - 10, H = rows.length * row + 28;
-  const reach = Math.max(1e-12, ...rows.flatMap((r) => (r.est ? [Math.abs(r.est.low), Math.abs(r.est.high)] : [])));
+  const ends = (r) => [r.est.low, r.est.high, ...(r.decision ? [r.decision.difference.low, r.decision.difference.high] : [])];
+  const reach = Math.max(1e-12, ...rows.flatMap((r) => (r.est ? ends(r).map(Math.abs) : [])));
   const mid = (left + right) / 2;
   const x = (v) => mid + (Math.max(-reach, Math.min(reach, v)) / reach) * ((right - left) / 2);
   const s = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' });
@@ -162,12 +187,17 @@ function forest(title, rows, fmt) {
   s.append(svg('text', { x: mid, y: H - 4, 'text-anchor': 'middle', 'font-size': 10, fill: '#4d4d4d' }, 'no difference'));
   s.append(svg('text', { x: left, y: H - 4, 'font-size': 10, fill: '#4d4d4d' }, fmt(-reach)));
   s.append(svg('text', { x: right, y: H - 4, 'text-anchor': 'end', 'font-size': 10, fill: '#4d4d4d' }, fmt(reach)));
-  const said = plotRows(s, rows, left, row, (e, y) => {
-    const colour = excludesZero(e) ? '#0b6e4f' : '#1d1d1f';
-    s.append(svg('line', { x1: x(e.low), x2: x(e.high), y1: y + 9, y2: y + 9, stroke: colour, 'stroke-width': 2 }));
-    for (const v of [e.low, e.high]) s.append(svg('line', { x1: x(v), x2: x(v), y1: y + 4, y2: y + 14, stroke: colour, 'stroke-width': 1.5 }));
-    s.append(svg('circle', { cx: x(e.value), cy: y + 9, r: 4, fill: colour }));
-    return `${fmt(e.value)} (95% interval ${range(e, fmt)})`;
+  const said = plotRows(s, rows, left, row, (e, y, r) => {
+    const seq = r.decision?.difference;
+    const colour = decided(r.decision) ? '#0b6e4f' : '#1d1d1f';
+    if (seq) {
+      s.append(svg('line', { x1: x(seq.low), x2: x(seq.high), y1: y + 9, y2: y + 9, stroke: colour, 'stroke-width': 1 }));
+      for (const v of [seq.low, seq.high]) s.append(svg('line', { x1: x(v), x2: x(v), y1: y + 6, y2: y + 12, stroke: colour, 'stroke-width': 1 }));
+    }
+    s.append(svg('line', { x1: x(e.low), x2: x(e.high), y1: y + 9, y2: y + 9, stroke: colour, 'stroke-width': 4 }));
+    s.append(svg('circle', { cx: x(e.value), cy: y + 9, r: 4.5, fill: colour, stroke: '#fff', 'stroke-width': 1 }));
+    const safe = seq ? `, peeking-safe ${range(seq, fmt)}: ${verdictText(r.decision)}` : '';
+    return `${fmt(e.value)} (95% interval ${range(e, fmt)}${safe})`;
   });
   s.setAttribute('aria-label', `${title}. ${said.join('; ')}`);
   fig.append(cap, s);
@@ -191,9 +221,11 @@ function armCard(arm, comparison, control) {
     const up = comparison?.kpis[key];
     if (up) {
       const d = up.difference;
+      const decision = comparison.decisions?.[key];
       const text = `vs ${control}: ${f.diff(d.value)} (${range(d, f.diff)})` +
-        (up.relative ? `, ${relative(up.relative.value)} (${range(up.relative, relative)})` : '');
-      dl.append(el('dd', text, excludesZero(d) ? 'uplift-clear' : 'uplift-unclear'));
+        (up.relative ? `, ${relative(up.relative.value)} (${range(up.relative, relative)})` : '') +
+        (decision ? `; ${verdictText(decision)}` : '');
+      dl.append(el('dd', text, decided(decision) ? 'uplift-clear' : 'uplift-unclear'));
     }
   }
   card.append(dl);
@@ -207,6 +239,7 @@ function expRows(tbody, a) {
       const f = FORMAT[kind];
       const est = arm.kpis[key];
       const up = cmp?.kpis[key];
+      const decision = cmp?.decisions?.[key];
       const tr = document.createElement('tr');
       const head = el('th', arm.name);
       head.scope = 'row';
@@ -220,6 +253,8 @@ function expRows(tbody, a) {
         up ? range(up.difference, f.diff) : '—',
         up?.relative ? relative(up.relative.value) : '—',
         up?.relative ? range(up.relative, relative) : '—',
+        decision ? range(decision.difference, f.diff) : '—',
+        decision ? verdictText(decision) : '—',
       ];
       for (const c of cells) tr.append(el('td', String(c)));
       tbody.append(tr);
@@ -245,6 +280,9 @@ async function showExperiment(name, from, to, control) {
   const tbody = document.querySelector('#exp-table tbody');
   $('exp-arms').replaceChildren();
   $('exp-charts').replaceChildren();
+  $('exp-chart-key').hidden = true;
+  $('exp-daily-section').hidden = true;
+  $('dur-fill').hidden = true;
   tbody.replaceChildren();
   alert.hidden = true;
   alert.textContent = '';
@@ -269,20 +307,222 @@ async function showExperiment(name, from, to, control) {
     check = `Sample-ratio check passed: ${srmText(srm)}.` + (srm.daily?.warning ? ` But one day does not match: ${dailyText(srm.daily)}` : '');
   }
   const few = a.reports < 800 ? ' Few reports: each carries one metric, so the intervals are wide.' : '';
-  summary.textContent = `${a.experiment}${a.placement ? ` on ${a.placement}` : ''}: ${a.reports} reports from ${a.from} to ${a.to}, ${a.arms.length} arms, compared with ${a.control}. ${check}${few}`;
+  const schedule = a.comparisons.length ? ` ${scheduleText(a)}` : '';
+  summary.textContent = `${a.experiment}${a.placement ? ` on ${a.placement}` : ''}: ${a.reports} reports from ${a.from} to ${a.to}, ${a.arms.length} arms, compared with ${a.control}. ${check}${few}${schedule}`;
   for (const arm of a.arms) {
     $('exp-arms').append(armCard(arm, a.comparisons.find((c) => c.arm === arm.name), a.control));
   }
   if (a.comparisons.length) {
     for (const key of CHARTED) {
       const [, label, kind] = KPIS.find(([k]) => k === key);
-      const rows = a.comparisons.map((c) => ({ label: c.arm, est: c.kpis[key]?.difference ?? null }));
+      const rows = a.comparisons.map((c) => ({ label: c.arm, est: c.kpis[key]?.difference ?? null, decision: c.decisions?.[key] }));
       $('exp-charts').append(forest(`${label}: difference vs ${a.control}`, rows, FORMAT[kind].diff));
     }
+    $('exp-chart-key').hidden = false;
   }
   $('exp-caption').textContent = `${a.experiment}, ${a.from} to ${a.to}: every arm against ${a.control}`;
   expRows(tbody, a);
   $('exp-details').hidden = false;
+  showDaily(a);
+  shown = a;
+  $('dur-fill').hidden = false;
+}
+
+// ---- Day by day: one chart per KPI, one line per arm with its interval band.
+
+/** Okabe–Ito colours (told apart with colour-blindness) and dashes, per arm. */
+const ARM_COLOURS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#000000', '#8c6d00'];
+const ARM_DASHES = ['', '7 4', '2 3', '9 3 2 3'];
+const armStroke = (k) => ({ stroke: ARM_COLOURS[k % ARM_COLOURS.length], 'stroke-dasharray': ARM_DASHES[Math.floor(k / 2) % ARM_DASHES.length] || 'none' });
+/** The KPIs drawn day by day, as `daily[].arms[]` has them. */
+const DAILY = [
+  ['ctr', 'CTR (clicks per impression)', 'rate'],
+  ['conversion_rate', 'purchases per impression', 'rate'],
+  ['order_rate', 'days with an order', 'rate'],
+  ['order_value_per_day_cents', 'order value per exposed day', 'money'],
+];
+const dayNumber = (d) => Date.UTC(+d.slice(0, 4), +d.slice(5, 7) - 1, +d.slice(8, 10)) / 86_400_000;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : 0;
+};
+
+/**
+ * One KPI day by day: a line per arm (broken where a day has no
+ * estimate) over its 95% band. The y range holds every value and the
+ * bands up to a few spreads beyond them: a day of very few reports has a
+ * band far wider than the others, and it is cut at the edge instead of
+ * flattening every line.
+ */
+function dailyChart(title, a, key, fmt) {
+  const fig = el('figure', undefined, 'daily');
+  const cap = el('figcaption', title);
+  const W = 480, H = 220, left = 58, right = W - 12, top = 10, bottom = H - 34;
+  const s = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' });
+  const points = a.daily.flatMap((d) => d.arms.map((x) => x[key]).filter(Boolean));
+  if (!points.length) {
+    s.setAttribute('viewBox', `0 0 ${W} 40`);
+    s.append(svg('text', { x: W / 2, y: 24, 'text-anchor': 'middle', 'font-size': 12, fill: '#4d4d4d' }, 'no data'));
+    s.setAttribute('aria-label', `${title}: no data`);
+    fig.append(cap, s);
+    return fig;
+  }
+  const values = points.map((e) => e.value);
+  const vlo = Math.min(...values), vhi = Math.max(...values);
+  const spread = Math.max(vhi - vlo, 2 * median(points.map((e) => e.high - e.value)), Math.abs(vhi) * 1e-3, 1e-12);
+  const lo = Math.max(Math.min(...points.map((e) => e.low)), vlo - spread);
+  const hi = Math.min(Math.max(...points.map((e) => e.high)), vhi + spread);
+  const first = dayNumber(a.daily[0].day), last = dayNumber(a.daily[a.daily.length - 1].day);
+  const x = (day) => (last === first ? (left + right) / 2 : left + ((dayNumber(day) - first) / (last - first)) * (right - left));
+  const y = (v) => bottom - ((Math.max(lo, Math.min(hi, v)) - lo) / (hi - lo || 1)) * (bottom - top);
+  for (const v of [lo, (lo + hi) / 2, hi]) {
+    s.append(svg('line', { x1: left, x2: right, y1: y(v), y2: y(v), stroke: '#e3e3e3' }));
+    s.append(svg('text', { x: left - 6, y: y(v) + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#4d4d4d' }, fmt(v)));
+  }
+  if (lo < 0 && hi > 0) s.append(svg('line', { x1: left, x2: right, y1: y(0), y2: y(0), stroke: '#4d4d4d', 'stroke-dasharray': '3 3' }));
+  const labels = a.daily.length > 2 ? [a.daily[0], a.daily[Math.floor((a.daily.length - 1) / 2)], a.daily[a.daily.length - 1]] : a.daily;
+  labels.forEach((d, k) => {
+    const anchor = labels.length === 1 ? 'middle' : k === 0 ? 'start' : k === labels.length - 1 ? 'end' : 'middle';
+    s.append(svg('text', { x: x(d.day), y: H - 12, 'text-anchor': anchor, 'font-size': 11, fill: '#4d4d4d' }, d.day));
+  });
+  const said = a.arms.map((arm, k) => {
+    // Runs of consecutive days with an estimate.
+    const runs = [[]];
+    for (const d of a.daily) {
+      const e = d.arms[k]?.[key];
+      if (e) runs[runs.length - 1].push([d.day, e]);
+      else if (runs[runs.length - 1].length) runs.push([]);
+    }
+    const colour = ARM_COLOURS[k % ARM_COLOURS.length];
+    for (const run of runs.filter((r) => r.length)) {
+      const band = [...run.map(([d, e]) => `${x(d)},${y(e.high)}`), ...[...run].reverse().map(([d, e]) => `${x(d)},${y(e.low)}`)];
+      s.append(svg('polygon', { points: band.join(' '), fill: colour, 'fill-opacity': 0.12, stroke: 'none' }));
+      s.append(svg('polyline', { points: run.map(([d, e]) => `${x(d)},${y(e.value)}`).join(' '), fill: 'none', 'stroke-width': 2, ...armStroke(k) }));
+      if (a.daily.length <= 60 || run.length === 1) {
+        for (const [d, e] of run) s.append(svg('circle', { cx: x(d), cy: y(e.value), r: 2.5, fill: colour }));
+      }
+    }
+    const seen = a.daily.map((d) => d.arms[k]?.[key]).filter(Boolean);
+    if (!seen.length) return `${arm.name}: no data`;
+    const latest = seen[seen.length - 1];
+    const vs = seen.map((e) => e.value);
+    return `${arm.name}: ${seen.length} day${seen.length === 1 ? '' : 's'}, from ${fmt(Math.min(...vs))} to ${fmt(Math.max(...vs))}, ` +
+      `on the last ${fmt(latest.value)} (95% interval ${range(latest, fmt)})`;
+  });
+  s.setAttribute('aria-label', `${title}, ${a.daily[0].day} to ${a.daily[a.daily.length - 1].day}, by arm. ${said.join('; ')}. Every value is in the table below.`);
+  fig.append(cap, s);
+  return fig;
+}
+
+/** The legend, the charts and the table of `daily`. */
+function showDaily(a) {
+  const section = $('exp-daily-section');
+  const charts = $('exp-daily');
+  const tbody = document.querySelector('#exp-daily-table tbody');
+  charts.replaceChildren();
+  tbody.replaceChildren();
+  section.hidden = !a.daily?.length;
+  if (section.hidden) return;
+  $('exp-legend').replaceChildren(...a.arms.map((arm, k) => {
+    const li = el('li');
+    const s = svg('svg', { width: 28, height: 10, viewBox: '0 0 28 10', 'aria-hidden': 'true' });
+    s.append(svg('line', { x1: 1, x2: 27, y1: 5, y2: 5, 'stroke-width': 2.5, ...armStroke(k) }));
+    li.append(s, arm.name + (arm.name === a.control ? ' (control)' : ''));
+    return li;
+  }));
+  for (const [key, label, kind] of DAILY) charts.append(dailyChart(`${label} per day`, a, key, FORMAT[kind].value));
+  $('exp-daily-caption').textContent = `${a.experiment}: each arm day by day, ${a.daily[0].day} to ${a.daily[a.daily.length - 1].day}`;
+  const cell = (e, f) => (e ? `${f(e.value)} (${range(e, f)})` : '—');
+  for (const d of a.daily) {
+    for (const x of d.arms) {
+      const tr = el('tr');
+      const head = el('th', d.day);
+      head.scope = 'row';
+      tr.append(head);
+      for (const c of [x.name, x.reports, cell(x.ctr, pct), cell(x.conversion_rate, pct), cell(x.order_rate, pct), cell(x.order_value_per_day_cents, money)]) {
+        tr.append(el('td', String(c)));
+      }
+      tbody.append(tr);
+    }
+  }
+}
+
+// ---- The duration calculator: /v1/experiments/duration.
+
+/** The analysis on screen, for "Use this experiment's numbers". */
+let shown = null;
+
+function durationFields() {
+  $('dur-impressions').disabled = $('dur-metric').value !== 'ctr';
+}
+
+async function showDuration() {
+  const v = (id) => $(id).value.trim();
+  const q = new URLSearchParams({
+    epsilon: v('dur-epsilon'),
+    clients: v('dur-clients'),
+    arms: v('dur-arms'),
+    metric: v('dur-metric'),
+    baseline: String(Number(v('dur-baseline')) / 100),
+    effect: String(Number(v('dur-effect')) / 100),
+  });
+  if (v('dur-metric') === 'ctr') q.set('impressions', v('dur-impressions'));
+  const out = $('dur-result');
+  const chart = $('dur-chart');
+  chart.replaceChildren();
+  out.textContent = 'Computing…';
+  const r = await fetch(`/v1/experiments/duration?${q}`);
+  const d = await r.json().catch(() => ({}));
+  if (!r.ok) {
+    out.textContent = `The collector answered ${r.status}: ${d.error ?? ''}`;
+    return;
+  }
+  const days = (n) => `${n.toLocaleString('en')} day${n === 1 ? '' : 's'}`;
+  const i = d.inputs;
+  const perArm = Math.round(Math.min(...d.reports_per_day)).toLocaleString('en');
+  out.textContent = `With the privacy noise (ε = ${i.epsilon_per_report} per report): ${days(d.days_with_noise)}. ` +
+    `Without it (the same reports carrying the true values, only the shoppers' own spread): ${days(d.days_without_noise)}. ` +
+    `The noise costs ${days(d.days_with_noise - d.days_without_noise)}; no privacy budget gets these reports below ${days(d.days_at_unlimited_epsilon)}. ` +
+    `(${perArm} reports a day in the smallest arm, a change of ${signed(`${(100 * d.difference).toPrecision(2)} pts`)} on ${(100 * i.baseline).toPrecision(3)}%.)`;
+  const rows = [
+    ['with the noise', d.days_with_noise],
+    ['at unlimited ε', d.days_at_unlimited_epsilon],
+    ['without noise', d.days_without_noise],
+  ];
+  chart.append(dayBars('Days needed', rows));
+}
+
+/** Horizontal bars of day counts; rows: [[label, days]]. */
+function dayBars(title, rows) {
+  const fig = el('figure', undefined, 'chart');
+  const cap = el('figcaption', title);
+  const W = 320, row = 26, left = 100, H = rows.length * row + 12;
+  const hi = Math.max(1, ...rows.map(([, n]) => n));
+  const s = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' });
+  const said = plotRows(s, rows.map(([label, n]) => ({ label, est: { value: n } })), left, row, (e, y) => {
+    const w = Math.max(1, (e.value / hi) * (W - left - 70));
+    s.append(svg('rect', { x: left, y: y + 2, width: w, height: 14, fill: '#0b6e4f', rx: 2 }));
+    s.append(svg('text', { x: left + w + 4, y: y + 13, 'font-size': 12, fill: '#1d1d1f' }, e.value.toLocaleString('en')));
+    return `${e.value.toLocaleString('en')} days`;
+  });
+  s.setAttribute('aria-label', `${title}. ${said.join('; ')}`);
+  fig.append(cap, s);
+  return fig;
+}
+
+/** Fills the calculator in from the experiment on screen. */
+function fillDuration() {
+  if (!shown) return;
+  const control = shown.arms.find((x) => x.name === shown.control);
+  const days = shown.daily?.length || 1;
+  $('dur-clients').value = String(Math.max(1, Math.round(shown.reports / days)));
+  $('dur-arms').value = String(Math.max(2, shown.arms.length));
+  const metric = $('dur-metric').value;
+  const rate = control?.kpis[metric];
+  if (rate && rate.value > 0) $('dur-baseline').value = (100 * rate.value).toPrecision(3);
+  const imps = control?.kpis.impressions_per_day;
+  if (metric === 'ctr' && imps && imps.value > 0) $('dur-impressions').value = Math.min(50, imps.value).toPrecision(3);
+  showDuration();
 }
 
 /** Offers the served file's experiments, and fills in their days. */
@@ -332,4 +572,11 @@ $('exp-pick').addEventListener('submit', (e) => {
 for (const [id, key] of [['exp-name', 'experiment'], ['exp-from', 'from'], ['exp-to', 'to'], ['exp-control', 'control']]) {
   $(id).value = params.get(key) ?? '';
 }
+$('dur-metric').addEventListener('change', durationFields);
+$('dur-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  showDuration();
+});
+$('dur-fill').addEventListener('click', fillDuration);
+durationFields();
 if (params.get('experiment')) showExperiment(params.get('experiment'), params.get('from'), params.get('to'), params.get('control'));

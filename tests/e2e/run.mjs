@@ -307,6 +307,17 @@ test('dashboard: charts and a table of debiased KPIs with intervals, under the C
     await visitAndLeave(other.page);
     await other.context.close();
   }
+  // And one on the home page, in an arm of the demo's experiment.
+  const home = await open();
+  await home.page.goto(`${base}/`);
+  await waitCards(home.page, 1);
+  await home.page.locator('xsell-recommendations').scrollIntoViewIfNeeded();
+  await home.page.waitForFunction(() =>
+    (JSON.parse(localStorage.getItem('xsell:device') ?? '{}').counts ?? [])
+      .some((c) => c.placement === 'home' && c.counts.impressions > 0));
+  await home.page.goto(`${base}/search?q=milk`);
+  await home.page.waitForTimeout(500);
+  await home.context.close();
   const { context, page, log } = await open();
   await page.goto(`${base}/dashboard`);
   await page.waitForFunction(() => /\d+ reports on/.test(document.getElementById('summary').textContent));
@@ -323,6 +334,34 @@ test('dashboard: charts and a table of debiased KPIs with intervals, under the C
   assert.deepEqual(await page.evaluate(() => window.__csp), []);
   assert.deepEqual(log.filter((l) => l.startsWith('error') || l.startsWith('pageerror')), []);
   await page.screenshot({ path: join(OUT, 'dashboard.png'), fullPage: true });
+
+  // The experiment: each arm day by day, a chart per KPI with a line per
+  // arm, the same numbers as a table; and the duration calculator.
+  await page.goto(`${base}/dashboard?experiment=home-layout`);
+  await page.waitForFunction(() => document.querySelectorAll('#exp-daily figure.daily svg[role=img]').length === 4);
+  assert.deepEqual(await page.locator('#exp-legend li').allTextContents(), ['carousel (control)', 'grid']);
+  const daily = await page.locator('#exp-daily svg').evaluateAll((svgs) => svgs.map((s) => s.getAttribute('aria-label')));
+  const kpis = ['CTR \\(clicks per impression\\)', 'purchases per impression', 'days with an order', 'order value per exposed day'];
+  daily.forEach((label, k) => assert.match(label, new RegExp(`^${kpis[k]} per day(: no data|, \\d{4}-\\d\\d-\\d\\d to \\d{4}-\\d\\d-\\d\\d, by arm\\. carousel: .*; grid: )`), label));
+  const dayRows = await page.locator('#exp-daily-table tbody tr').count();
+  assert.ok(dayRows >= 2 && dayRows % 2 === 0, `${dayRows} rows: every day has both arms`);
+  assert.match(await page.textContent('#exp-summary'), /\d+ reports from .* compared with carousel/);
+  // The documented example: ε = 2 a day, 5,000 clients a day per arm, CTR
+  // 2 % at 30 impressions a day, +10 %.
+  for (const [id, v] of [['dur-epsilon', '2'], ['dur-clients', '10000'], ['dur-arms', '2'], ['dur-baseline', '2'], ['dur-impressions', '30'], ['dur-effect', '10']]) {
+    await page.fill(`#${id}`, v);
+  }
+  await page.selectOption('#dur-metric', 'ctr');
+  await page.click('#dur-form button[type=submit]');
+  await page.waitForFunction(() => /days/.test(document.getElementById('dur-result').textContent));
+  const result = await page.textContent('#dur-result');
+  assert.match(result, /With the privacy noise \(ε = 1 per report\): 78 days\. Without it .*: 5 days\./, result);
+  assert.match(await page.locator('#dur-chart svg').getAttribute('aria-label'), /^Days needed\. with the noise: 78 days; at unlimited ε: 13 days; without noise: 5 days$/);
+  await page.selectOption('#dur-metric', 'order_rate');
+  assert.equal(await page.locator('#dur-impressions').isDisabled(), true, 'the order rate needs no impressions');
+  assert.deepEqual(await page.evaluate(() => window.__csp), []);
+  assert.deepEqual(log.filter((l) => l.startsWith('error') || l.startsWith('pageerror')), []);
+  await page.locator('section.experiments').screenshot({ path: join(OUT, 'dashboard-experiment.png') });
   await context.close();
 });
 

@@ -634,6 +634,83 @@ fn experiment_arms_are_compared_with_intervals_that_hold_the_truth() {
         assert_eq!(srm["daily"]["days_tested"], 14);
         assert_eq!(srm["daily"]["warning"], false, "{srm}");
 
+        // The fields another tool parses stay as they were.
+        for arm in arms {
+            assert!(arm["name"].is_string() && arm["reports"].is_u64(), "{arm}");
+            for key in ["value", "std_error", "low", "high", "n"] {
+                assert!(arm["kpis"]["order_rate"][key].is_number(), "{key}: {arm}");
+            }
+        }
+        for c in comparisons {
+            assert!(c["arm"].is_string() && c["control"].is_string(), "{c}");
+            assert!(c["kpis"]["order_rate"]["difference"]["low"].is_number());
+            assert!(c["kpis"]["order_rate"].get("relative").is_some());
+        }
+        // Each comparison's peeking-safe decision: an always-valid interval
+        // around the same difference, wider than the fixed one, and a
+        // verdict that follows it.
+        let seq = &a["sequential"];
+        assert_eq!(seq["alpha"], 0.05, "{seq}");
+        assert_eq!(seq["over"], seq["days_left"] == 0, "{seq}");
+        for c in comparisons {
+            let decided = c["decisions"].as_object().unwrap();
+            assert_eq!(decided.len(), c["kpis"].as_object().unwrap().len());
+            for (kpi, d) in decided.iter().filter(|(_, d)| !d.is_null()) {
+                assert!(!c["kpis"][kpi].is_null(), "{kpi}: {c}");
+                let fixed = estimate_in(&c["kpis"][kpi]["difference"]);
+                let (low, high) = (
+                    d["difference"]["low"].as_f64().unwrap(),
+                    d["difference"]["high"].as_f64().unwrap(),
+                );
+                assert!(low < fixed.low && fixed.high < high, "{kpi}: {d}");
+                let verdict = d["verdict"].as_str().unwrap();
+                let expected = if low > 0.0 {
+                    "higher"
+                } else if high < 0.0 {
+                    "lower"
+                } else if seq["over"] == true {
+                    "inconclusive"
+                } else {
+                    "keep_running"
+                };
+                assert_eq!(verdict, expected, "{kpi}: {d}");
+            }
+        }
+        // Grid's CTR, 0.067 against 0.04, is clear to the fixed interval
+        // read once (z = 2.6), not yet to the sequence after 6,000 reports
+        // (it needs about 3.7 standard errors there).
+        let grid = comparisons.iter().find(|c| c["arm"] == "grid").unwrap();
+        assert!(estimate_in(&grid["kpis"]["ctr"]["difference"]).low > 0.0);
+        let verdict = grid["decisions"]["ctr"]["verdict"].as_str().unwrap();
+        assert!(
+            ["keep_running", "inconclusive"].contains(&verdict),
+            "{grid}"
+        );
+        // Day by day: the 14 days, every arm on each, the same reports.
+        let daily = a["daily"].as_array().unwrap();
+        let days: Vec<&str> = daily.iter().map(|d| d["day"].as_str().unwrap()).collect();
+        let want: Vec<String> = (1..=14).map(|d| format!("2026-12-{d:02}")).collect();
+        assert_eq!(days, want, "{spec}");
+        for (k, arm) in arms.iter().enumerate() {
+            let per_day: Vec<&serde_json::Value> = daily.iter().map(|d| &d["arms"][k]).collect();
+            assert!(per_day.iter().all(|x| x["name"] == arm["name"]));
+            let sum: u64 = per_day.iter().map(|x| x["reports"].as_u64().unwrap()).sum();
+            assert_eq!(sum, arm["reports"].as_u64().unwrap(), "{spec}");
+            let (_, order_rate) = truth(arm["name"].as_str().unwrap());
+            // Each day's interval holds the truth on most days (95 % each).
+            let held = per_day
+                .iter()
+                .filter(|x| estimate_in(&x["order_rate"]).covers(order_rate))
+                .count();
+            assert!(held >= 11, "{spec}: {held} of 14 days");
+            if arm["name"] == "none" {
+                assert!(
+                    per_day.iter().all(|x| x["ctr"].is_null()),
+                    "a holdout has no CTR"
+                );
+            }
+        }
+
         // Without a range, the experiment's own days; another control.
         let (status, b) = get_json(addr, "/v1/experiments/layout_test?control=grid");
         assert_eq!(status, 200, "{b}");
@@ -750,4 +827,76 @@ fn a_broken_split_fires_the_sample_ratio_warning() {
         let (_, list) = get_json(blind, "/v1/experiments");
         assert_eq!(list["experiments"], serde_json::json!([]));
     }
+}
+
+#[test]
+fn the_duration_calculator_answers_days_with_and_without_noise() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("duration.sqlite");
+    let addr = start_with_experiments(&spec.to_string_lossy(), None);
+    // The example of docs/experiments.md: ε = 2 a day, 5,000 reporting
+    // clients a day in each of two arms, CTR 2 % at 30 impressions, +10 %.
+    let (status, d) = get_json(
+        addr,
+        "/v1/experiments/duration?epsilon=2&clients=10000&arms=2&metric=ctr&baseline=0.02&impressions=30&effect=0.1",
+    );
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(d["days_with_noise"], 78, "{d}");
+    assert_eq!(d["days_without_noise"], 5, "{d}");
+    assert_eq!(d["days_at_unlimited_epsilon"], 13, "{d}");
+    let exact = &d["exact_days"];
+    assert!(exact["with_noise"].as_f64().unwrap() > exact["without_noise"].as_f64().unwrap());
+    assert_eq!(
+        d["inputs"],
+        serde_json::json!({
+            "epsilon": 2.0, "epsilon_per_report": 1.0, "clients": 10000.0, "weights": [1, 1],
+            "metric": "ctr", "baseline": 0.02, "impressions": 30.0, "effect": 0.1,
+            "alpha": 0.05, "power": 0.8
+        })
+    );
+    assert_eq!(d["reports_per_day"], serde_json::json!([5000.0, 5000.0]));
+    // The order rate needs no impressions; weights split the clients.
+    let (status, o) = get_json(
+        addr,
+        "/v1/experiments/duration?clients=10000&weights=3,1&metric=order_rate&baseline=0.3&effect=0.2",
+    );
+    assert_eq!(status, 200, "{o}");
+    assert_eq!(o["inputs"]["impressions"], serde_json::Value::Null);
+    assert_eq!(o["reports_per_day"], serde_json::json!([7500.0, 2500.0]));
+    assert!(o["days_with_noise"].as_u64().unwrap() > o["days_without_noise"].as_u64().unwrap());
+    // What cannot be computed says what to give, as JSON.
+    for (query, needle) in [
+        ("clients=100&baseline=0.02&impressions=30", "give effect="),
+        (
+            "clients=100&baseline=0.02&impressions=30&effect=0.1&epsilon=4",
+            "daily budget",
+        ),
+        ("clients=100&baseline=0.02&effect=0.1", "give impressions="),
+        (
+            "clients=1e3&baseline=2%&impressions=30&effect=0.1",
+            "baseline=2% is not a number",
+        ),
+        (
+            "clients=100&baseline=0.02&effect=0.1&metric=revenue",
+            "metric=ctr or metric=order_rate",
+        ),
+    ] {
+        let (status, body) = get_json(addr, &format!("/v1/experiments/duration?{query}"));
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().contains(needle),
+            "{query}: {body}"
+        );
+    }
+    // The path is the calculator's: an experiment cannot be named after it.
+    let file = dir.path().join("experiments.json");
+    std::fs::write(
+        &file,
+        r#"{"v":1,"experiments":[{"name":"duration","placement":"cart",
+          "start":"2026-12-01","end":"2026-12-14","arms":[
+          {"name":"a","weight":1},{"name":"b","weight":1}]}]}"#,
+    )
+    .unwrap();
+    let err = Configs::read(None, Some(&file)).unwrap_err();
+    assert!(err.contains("`duration` is taken"), "{err}");
 }

@@ -20,8 +20,14 @@
 //! counts more variable than the test assumes, so it then warns more often
 //! than its p-value says; the day-by-day test beside it is exact (see
 //! [`Srm`]).
+//!
+//! Each comparison also carries a peeking-safe decision per KPI
+//! ([`sequential::decide`]): an always-valid interval, so the verdict can
+//! be read every day. And `daily` gives the main KPIs of each arm day by
+//! day, from the same reports.
 
 use super::chi2::chi2_sf;
+use super::sequential::{self, Decision};
 use super::stats::{self, Stats};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -107,6 +113,9 @@ pub struct Request {
     pub to: String,
     /// The arm to compare against, if the query named one.
     pub control: Option<String>,
+    /// The UTC day of the request (days since 1970), if known: the
+    /// decisions count the scheduled days left from it, else from `to`.
+    pub today: Option<u64>,
 }
 
 impl Request {
@@ -186,6 +195,7 @@ impl Request {
             from,
             to,
             control: control.filter(|c| !c.is_empty()).map(str::to_string),
+            today,
         })
     }
 }
@@ -240,6 +250,11 @@ impl Kpis<Estimate> {
 }
 
 impl<T> Kpis<T> {
+    /// `f` applied to each KPI present.
+    fn map<U>(&self, f: impl Fn(&T) -> U) -> Kpis<U> {
+        self.zip(self, |a, _| Some(f(a)))
+    }
+
     /// `f` applied to each KPI present in both.
     fn zip<U, V>(&self, other: &Kpis<U>, f: impl Fn(&T, &U) -> Option<V>) -> Kpis<V> {
         let g = |a: &Option<T>, b: &Option<U>| match (a, b) {
@@ -313,6 +328,11 @@ pub struct ArmResult {
     pub kpis: Kpis<Estimate>,
     /// Shares of the order-value buckets (0 = no order that day).
     pub order_value_shares: Vec<Estimate>,
+    /// Median recommendation latency, µs (upper bucket edge; a point
+    /// estimate, as in `/v1/stats`).
+    pub latency_p50_us: Option<u64>,
+    /// 90th percentile of the latency, µs.
+    pub latency_p90_us: Option<u64>,
 }
 
 /// One arm against the control.
@@ -324,6 +344,116 @@ pub struct Comparison {
     pub control: String,
     /// Each KPI's difference and relative difference.
     pub kpis: Kpis<Uplift>,
+    /// Each KPI's peeking-safe decision (see [`SequentialSummary`]).
+    pub decisions: Kpis<Decision>,
+}
+
+/// How the decisions of the comparisons are made, and how long the
+/// experiment still runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SequentialSummary {
+    /// The method, [`sequential::METHOD`].
+    pub method: &'static str,
+    /// The error rate over every look together.
+    pub alpha: f64,
+    /// The reports (both arms) at which the sequence is narrowest.
+    pub tuning_reports: u64,
+    /// Whole days of reports the schedule still has to come after today
+    /// (today included) or, without today, after `to`; `None` without a
+    /// schedule.
+    pub days_left: Option<u64>,
+    /// The scheduled days are over: a verdict still holding 0 is
+    /// `inconclusive` rather than `keep_running`.
+    pub over: bool,
+}
+
+impl SequentialSummary {
+    fn new(request: &Request, configured: Option<&Experiment>) -> Self {
+        let end = configured.and_then(|e| day_number(&e.end));
+        let days_left = end.and_then(|end| match request.today {
+            Some(today) => Some((end + 1).saturating_sub(today)),
+            None => day_number(&request.to).map(|to| end.saturating_sub(to)),
+        });
+        Self {
+            method: sequential::METHOD,
+            alpha: sequential::ALPHA,
+            tuning_reports: sequential::TUNING_REPORTS,
+            days_left,
+            over: days_left == Some(0),
+        }
+    }
+}
+
+/// One arm on one day: the KPIs the dashboard draws day by day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DailyArm {
+    /// The arm.
+    pub name: String,
+    /// Its reports that day.
+    pub reports: u64,
+    /// Clicks per impression.
+    pub ctr: Option<Estimate>,
+    /// Purchases holding a recommended item per impression.
+    pub conversion_rate: Option<Estimate>,
+    /// Share of exposed days with an order.
+    pub order_rate: Option<Estimate>,
+    /// Order value per exposed day, cents.
+    pub order_value_per_day_cents: Option<Estimate>,
+}
+
+/// Every arm on one day with reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Day {
+    /// The day, `YYYY-MM-DD`.
+    pub day: String,
+    /// Every arm, in the order of [`Analysis::arms`] (an arm without
+    /// reports that day has 0 and no estimates).
+    pub arms: Vec<DailyArm>,
+}
+
+/// The arms' KPIs day by day: each day's reports of an arm analysed alone,
+/// as the whole range is ([`stats::compute`], [`Kpis::of`]).
+fn daily(names: &[String], by_arm: &mut BTreeMap<String, Vec<Report>>) -> Vec<Day> {
+    let mut days: BTreeMap<String, BTreeMap<usize, DailyArm>> = BTreeMap::new();
+    for (k, name) in names.iter().enumerate() {
+        let Some(reports) = by_arm.get_mut(name) else {
+            continue;
+        };
+        reports.sort_by(|a, b| a.day.cmp(&b.day));
+        for one_day in reports.chunk_by(|a, b| a.day == b.day) {
+            let kpis = Kpis::of(&stats::compute(one_day));
+            let arm = DailyArm {
+                name: name.clone(),
+                reports: one_day.len() as u64,
+                ctr: kpis.ctr,
+                conversion_rate: kpis.conversion_rate,
+                order_rate: kpis.order_rate,
+                order_value_per_day_cents: kpis.order_value_per_day_cents,
+            };
+            days.entry(one_day[0].day.clone())
+                .or_default()
+                .insert(k, arm);
+        }
+    }
+    days.into_iter()
+        .map(|(day, mut arms)| Day {
+            day,
+            arms: names
+                .iter()
+                .enumerate()
+                .map(|(k, name)| {
+                    arms.remove(&k).unwrap_or_else(|| DailyArm {
+                        name: name.clone(),
+                        reports: 0,
+                        ctr: None,
+                        conversion_rate: None,
+                        order_rate: None,
+                        order_value_per_day_cents: None,
+                    })
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// An experiment's first and last day in the file.
@@ -513,6 +643,10 @@ pub struct Analysis {
     pub srm: Option<Srm>,
     /// Why `srm` is `None`.
     pub srm_reason: Option<String>,
+    /// How the comparisons' `decisions` are made.
+    pub sequential: SequentialSummary,
+    /// The arms' main KPIs on each day with reports, oldest first.
+    pub daily: Vec<Day>,
 }
 
 /// Analyses the reports of `request`'s experiment. `file_served` says
@@ -583,23 +717,41 @@ pub fn analyze(
                 kind: file_arm.map(|a| a.kind),
                 weight: file_arm.map(|a| a.weight),
                 reports: s.reports,
-                kpis: Kpis::of(&s),
+                kpis: match file_arm.map(|a| a.kind) {
+                    // A holdout shows nothing: a rate per card seen there
+                    // is noise over noise, whatever the noise says.
+                    Some(ArmKind::Holdout) => Kpis {
+                        ctr: None,
+                        add_to_cart_rate: None,
+                        conversion_rate: None,
+                        dismissal_rate: None,
+                        ..Kpis::of(&s)
+                    },
+                    _ => Kpis::of(&s),
+                },
                 order_value_shares: s.histograms.get("order_value").cloned().unwrap_or_default(),
+                latency_p50_us: s.latency_p50_us,
+                latency_p90_us: s.latency_p90_us,
             }
         })
         .collect();
-    let control_kpis = arms
+    let control_arm = arms
         .iter()
         .find(|a| a.name == control)
-        .map(|a| a.kpis.clone())
         .expect("the control is one of the arms");
+    let summary = SequentialSummary::new(request, configured);
     let comparisons = arms
         .iter()
         .filter(|a| a.name != control)
-        .map(|a| Comparison {
-            arm: a.name.clone(),
-            control: control.clone(),
-            kpis: a.kpis.zip(&control_kpis, uplift),
+        .map(|a| {
+            let kpis = a.kpis.zip(&control_arm.kpis, uplift);
+            let reports = a.reports + control_arm.reports;
+            Comparison {
+                arm: a.name.clone(),
+                control: control.clone(),
+                decisions: kpis.map(|u| sequential::decide(u, reports, summary.over)),
+                kpis,
+            }
         })
         .collect();
     let (srm, srm_reason) = match configured {
@@ -639,6 +791,8 @@ pub fn analyze(
         comparisons,
         srm,
         srm_reason,
+        sequential: summary,
+        daily: daily(&names, &mut by_arm),
     })
 }
 

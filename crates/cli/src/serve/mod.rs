@@ -13,13 +13,19 @@
 //!   and the sample-ratio check (the range defaults to the experiment's
 //!   days when the experiment file is served); `GET /v1/experiments`: the
 //!   experiments of the served file (an empty list without one).
+//! - `GET /v1/experiments/duration?epsilon&clients&arms|weights&metric&baseline&impressions&effect`:
+//!   [`duration::Duration`], the days an experiment needs with the privacy
+//!   noise and without it (the name `duration` is therefore refused for an
+//!   experiment in the served file).
 //! - `GET /model.xsm`: the model, `ETag` from its CRC, `immutable`.
 //! - `GET /placements.json`, `GET /experiments.json`: the shop's placement
 //!   configs and experiments (checked at start), `ETag` from their CRC,
 //!   cached for five minutes.
 
 pub mod chi2;
+pub mod duration;
 pub mod experiment;
+pub mod sequential;
 pub mod stats;
 pub mod store;
 
@@ -34,6 +40,10 @@ use std::time::Instant;
 use xsell_core::privacy::report::{Report, MAX_REPORT_BYTES};
 
 pub use store::{PgStore, SqliteStore, Store, StoreError};
+
+/// The path segment of the duration calculator under `/v1/experiments/`,
+/// which an experiment of that name could not be analysed under.
+const RESERVED_NAME: &str = "duration";
 
 /// The JSON files served beside the model, each checked when it is read
 /// ([`Configs::read`]).
@@ -68,8 +78,19 @@ impl Configs {
         let experiments = match experiments {
             Some(p) => {
                 let t = read(p)?;
-                Valid::<Experiments>::from_json(&t)
+                let file = Valid::<Experiments>::from_json(&t)
                     .map_err(|e| format!("{}: {e}; fix it and start again", p.display()))?;
+                if file
+                    .get()
+                    .experiments
+                    .iter()
+                    .any(|e| e.name == RESERVED_NAME)
+                {
+                    return Err(format!(
+                        "{}: the experiment name `{RESERVED_NAME}` is taken by the collector's duration calculator (GET /v1/experiments/{RESERVED_NAME}); rename the experiment and start again",
+                        p.display()
+                    ));
+                }
                 Some(t)
             }
             None => None,
@@ -162,6 +183,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/reports", post(post_report))
         .route("/v1/stats", get(get_stats))
         .route("/v1/experiments", get(list_experiments))
+        .route("/v1/experiments/duration", get(get_duration))
         .route("/v1/experiments/{name}", get(get_experiment))
         .route("/model.xsm", get(get_model))
         .route("/placements.json", get(get_placements))
@@ -265,6 +287,14 @@ async fn list_experiments(State(state): State<Arc<AppState>>) -> Response {
         "experiments": experiments,
     }))
     .into_response()
+}
+
+/// The duration calculator; 400 with what to fix for a bad query.
+async fn get_duration(Query(q): Query<duration::DurationQuery>) -> Response {
+    match q.check() {
+        Ok(plan) => Json(plan.duration()).into_response(),
+        Err(e) => error(StatusCode::BAD_REQUEST, e.to_string()),
+    }
 }
 
 #[derive(serde::Deserialize)]

@@ -121,7 +121,7 @@ impl LinearStat {
         if m.n == 0 {
             return Estimate::new(f64::NAN, f64::INFINITY, 0);
         }
-        let (p, q) = (0.5, 1.0 / (1.0 + eps.value().exp()));
+        let (p, q) = oue_bit_chances(eps);
         let w: Vec<f64> = (0..buckets).map(self.weights).collect();
         let (w_sum, w_sq) = (w.iter().sum::<f64>(), w.iter().map(|x| x * x).sum::<f64>());
         let n = m.n as f64;
@@ -141,6 +141,91 @@ impl LinearStat {
             m.n,
         )
     }
+}
+
+/// The mean order value over days with an order from one ε group of
+/// order-value reports: `A = V / R`, the order value per day over the order
+/// rate, each the mean of per-report unbiased values (`LinearStat`). Its
+/// error is the delta method on the ratio with the reports' own covariance:
+/// `Var(A) ≈ Var(v − A·r) / (n R²)`, which holds the privacy noise, the
+/// bucket covariance and the shoppers' spread, floored as `LinearStat` is
+/// (every bit varies by at least q(1 − q) whatever the shopper did).
+/// `None` while the order rate cannot be told from 0.
+fn mean_order_value(
+    rate: &Moments,
+    value: &Moments,
+    sum_xy: f64,
+    eps: Epsilon,
+) -> Option<Estimate> {
+    let buckets = ORDER_RATE.metric.domain().1 as usize;
+    let r = ORDER_RATE.estimate(rate, buckets, eps);
+    let v = ORDER_VALUE_PER_DAY.estimate(value, buckets, eps);
+    if rate.n < 2 || rate.n != value.n || r.low <= 0.0 {
+        return None;
+    }
+    let a = v.value / r.value;
+    let (p, q) = oue_bit_chances(eps);
+    let n = rate.n as f64;
+    // Per-report values are c + (W − q Σw)/(p − q): their (co)variances are
+    // those of the weighted bits W over (p − q)².
+    let (mr, mv) = (rate.sum / n, value.sum / n);
+    let var_r = (rate.sum_sq - n * mr * mr) / (n - 1.0);
+    let var_v = (value.sum_sq - n * mv * mv) / (n - 1.0);
+    let cov = (sum_xy - n * mr * mv) / (n - 1.0);
+    let resid = var_v - 2.0 * a * cov + a * a * var_r;
+    let floor: f64 = (0..buckets)
+        .map(|k| ((ORDER_VALUE_PER_DAY.weights)(k) - a * (ORDER_RATE.weights)(k)).powi(2))
+        .sum::<f64>()
+        * q
+        * (1.0 - q);
+    let var = resid.max(floor) / (p - q).powi(2);
+    Some(Estimate::new(a, (var / n).sqrt() / r.value, rate.n))
+}
+
+/// OUE's chances that a bit is 1: `p` for the true bucket, `q` for every
+/// other (Wang et al.'s optimized choice, as `mechanisms::oue` samples).
+fn oue_bit_chances(eps: Epsilon) -> (f64, f64) {
+    (0.5, 1.0 / (1.0 + eps.value().exp()))
+}
+
+impl LinearStat {
+    /// The variance of one report's value when the shoppers' true buckets
+    /// have the shares `shares`: what `estimate`'s standard error times
+    /// √n tends to, for planning (`None`: the true bucket sent as it is,
+    /// the shoppers' own spread only).
+    ///
+    /// With `w_J` the weight of a report's true bucket J, the bits are
+    /// independent given J, so `Var(W) = E[Var(W | J)] + Var(E[W | J])`:
+    /// `q(1 − q) Σₖ wₖ² + (p(1 − p) − q(1 − q)) E[w_J²] + (p − q)² Var(w_J)`,
+    /// over `(p − q)²` for the debiased value. The last term is the
+    /// shoppers' spread, and all there is without noise.
+    fn report_variance(&self, shares: &[f64], eps: Option<Epsilon>) -> f64 {
+        let w: Vec<f64> = (0..shares.len()).map(self.weights).collect();
+        let mean: f64 = shares.iter().zip(&w).map(|(s, w)| s * w).sum();
+        let mean_sq: f64 = shares.iter().zip(&w).map(|(s, w)| s * w * w).sum();
+        let spread = mean_sq - mean * mean;
+        let Some(eps) = eps else {
+            return spread;
+        };
+        let (p, q) = oue_bit_chances(eps);
+        let w_sq: f64 = w.iter().map(|x| x * x).sum();
+        let var = q * (1.0 - q) * w_sq
+            + (p * (1.0 - p) - q * (1.0 - q)) * mean_sq
+            + (p - q).powi(2) * spread;
+        var / (p - q).powi(2)
+    }
+}
+
+/// The variance of one order-value report's estimate of the order rate
+/// when a share `rate` of exposed days have an order, at `eps` (`None`:
+/// the true bucket sent as it is). The order rate reads bucket 0 only, so
+/// which bucket an order falls in does not matter.
+pub(crate) fn order_rate_report_variance(rate: f64, eps: Option<Epsilon>) -> f64 {
+    let buckets = ORDER_RATE.metric.domain().1 as usize;
+    let mut shares = vec![0.0; buckets];
+    shares[0] = 1.0 - rate;
+    shares[1] = rate;
+    ORDER_RATE.report_variance(&shares, eps)
 }
 
 /// Shares of the buckets after "none" (bucket 0), clipped at 0 and
@@ -223,6 +308,8 @@ pub fn compute(reports: &[Report]) -> Stats {
     let linear = [&ORDER_RATE, &ORDER_VALUE_PER_DAY];
     // (statistic, eps) -> moments of its per-report values.
     let mut moments: BTreeMap<(usize, u32), Moments> = BTreeMap::new();
+    // eps -> Σ of the product of the two statistics' per-report values.
+    let mut cross: BTreeMap<u32, f64> = BTreeMap::new();
     for r in reports {
         for v in &r.values {
             match v {
@@ -259,6 +346,10 @@ pub fn compute(reports: &[Report]) -> Stats {
                             m.sum_sq += w * w;
                         }
                     }
+                    if *metric == ORDER_RATE.metric {
+                        *cross.entry(*eps).or_default() += ORDER_RATE.weighted_bits(bits)
+                            * ORDER_VALUE_PER_DAY.weighted_bits(bits);
+                    }
                 }
             }
         }
@@ -291,9 +382,6 @@ pub fn compute(reports: &[Report]) -> Stats {
     let relevance_mean = histograms
         .get("relevance")
         .and_then(|b| histogram_mean(b, |k| k as f64));
-    let order_value_mean_cents = histograms
-        .get("order_value")
-        .and_then(|b| histogram_mean(b, order_value_midpoint_cents));
     // Each linear statistic per ε group, combined by inverse variance.
     let linear_estimate = |k: usize| {
         let stat = linear[k];
@@ -307,6 +395,17 @@ pub fn compute(reports: &[Report]) -> Stats {
     };
     let order_rate = linear_estimate(0);
     let order_value_per_day_cents = linear_estimate(1);
+    // The mean order value: value per day over the order rate, both from
+    // the same reports, per ε group, combined by inverse variance.
+    let order_value_mean_cents = estimate::inverse_variance(
+        &cross
+            .iter()
+            .filter_map(|(eps, sum_xy)| {
+                let (rate, value) = (moments.get(&(0, *eps))?, moments.get(&(1, *eps))?);
+                mean_order_value(rate, value, *sum_xy, Epsilon(*eps))
+            })
+            .collect::<Vec<_>>(),
+    );
     let latency = histograms.get("latency").and_then(|b| present_shares(b));
     let edges = &xsell_core::privacy::report::LATENCY_EDGES_US;
     let latency_p50_us = latency.as_ref().and_then(|w| quantile_edge(w, edges, 0.5));
@@ -565,6 +664,60 @@ mod linear_tests {
                 "{name}: every report counts"
             );
         }
+    }
+
+    #[test]
+    fn the_predicted_report_variance_is_what_the_estimates_show() {
+        // The shoppers of `order_reports`: no order on 70 % of days, else
+        // buckets 1, 3 and 8 alike.
+        let mut shares = [0.0; 9];
+        shares[0] = 0.7;
+        for k in [1, 3, 8] {
+            shares[k] = 0.1;
+        }
+        let eps = Some(Epsilon(1000));
+        let runs = 200u64;
+        let n = 1_000u64;
+        let draws: Vec<Stats> = (0..runs)
+            .map(|r| compute(&order_reports(60_000 + r, n)))
+            .collect();
+        for (name, stat, pick) in [
+            ("order_rate", &ORDER_RATE, 0usize),
+            ("order_value_per_day", &ORDER_VALUE_PER_DAY, 1),
+        ] {
+            let predicted = (stat.report_variance(&shares, eps) / n as f64).sqrt();
+            let est: Vec<Estimate> = draws
+                .iter()
+                .map(|s| [s.order_rate, s.order_value_per_day_cents][pick].unwrap())
+                .collect();
+            // The stated errors scatter around the prediction by a few
+            // per cent; their root mean square is within 5 % of it.
+            let stated =
+                (est.iter().map(|e| e.std_error.powi(2)).sum::<f64>() / runs as f64).sqrt();
+            assert!(
+                (stated / predicted - 1.0).abs() < 0.05,
+                "{name}: stated {stated} vs predicted {predicted}"
+            );
+            // And the estimates' own spread agrees (sd of 200 draws: ±10 %
+            // holds it at |z| > 4).
+            let mean = est.iter().map(|e| e.value).sum::<f64>() / runs as f64;
+            let sd = (est.iter().map(|e| (e.value - mean).powi(2)).sum::<f64>()
+                / (runs - 1) as f64)
+                .sqrt();
+            assert!(
+                (sd / predicted - 1.0).abs() < 0.2,
+                "{name}: spread {sd} vs predicted {predicted}"
+            );
+        }
+        // Without noise only the shoppers' spread is left: a Bernoulli(0.3)
+        // day for the order rate.
+        assert!((ORDER_RATE.report_variance(&shares, None) - 0.21).abs() < 1e-12);
+        assert!((order_rate_report_variance(0.3, None) - 0.21).abs() < 1e-12);
+        // The order rate reads bucket 0 only.
+        assert!(
+            (order_rate_report_variance(0.3, eps) - ORDER_RATE.report_variance(&shares, eps)).abs()
+                < 1e-12
+        );
     }
 
     #[test]
