@@ -123,6 +123,54 @@ pub enum Command {
         #[arg(long)]
         experiments: Option<PathBuf>,
     },
+    /// Simulate an experiment on real baskets: devices walk through the
+    /// widget's core, send noised reports to a collector over HTTP, and the
+    /// collector's analysis gives the before/after table (docs/simulator.md).
+    Simulate {
+        /// Model file, trained WITHOUT the shoppers' baskets and next
+        /// orders (Instacart: train on train_tr.txt).
+        #[arg(long)]
+        model: PathBuf,
+        /// The shoppers' baskets (Instacart: train_valid.txt).
+        #[arg(long)]
+        shoppers: PathBuf,
+        /// Their next orders, the latent demand (Instacart: test.txt).
+        #[arg(long)]
+        demand: PathBuf,
+        /// Order table mapping orders to users (orders_sample.csv).
+        #[arg(long)]
+        orders: PathBuf,
+        /// The shoppers' earlier orders, kept on their devices as purchase
+        /// history (Instacart: train_tr.txt); without it every device is new.
+        #[arg(long)]
+        past: Option<PathBuf>,
+        /// Simulated devices (each one real trip on one day).
+        #[arg(long, default_value_t = 10_000)]
+        clients: u64,
+        /// Days the experiment runs (devices are spread over them; the last is today).
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+        /// Seed of everything random.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Change a behaviour parameter (repeatable), e.g. --set attract_demand=0.3.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Report store of the collector (a new SQLite file, or a postgres:// URL of a scratch database; default: a temporary SQLite file).
+        #[arg(long)]
+        db: Option<String>,
+        /// Write the tables, the truth and the settings as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Also show how the true uplifts move when each main behaviour parameter is halved and doubled.
+        #[arg(long)]
+        sensitivity: bool,
+    },
+    /// Write or check an experiment file (docs/experiments.md).
+    Experiment {
+        #[command(subcommand)]
+        action: ExperimentAction,
+    },
     /// Recommend for a list of item ids (in session order), with reasons.
     Recommend {
         /// Model file.
@@ -133,5 +181,43 @@ pub enum Command {
         /// How many.
         #[arg(long, short, default_value_t = 10)]
         n: usize,
+    },
+}
+
+/// `xsell experiment` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum ExperimentAction {
+    /// Check an experiment file as the widget and the collector will, and
+    /// show its experiments and arms.
+    Check {
+        /// The experiment file.
+        file: PathBuf,
+    },
+    /// Add an experiment to a file (created if missing); the whole file is
+    /// checked before it is written.
+    Add {
+        /// The experiment file.
+        file: PathBuf,
+        /// Experiment name (1-32 of a-z 0-9 _ -; it travels in reports).
+        #[arg(long)]
+        name: String,
+        /// The placement it splits.
+        #[arg(long)]
+        placement: String,
+        /// First UTC day, YYYY-MM-DD.
+        #[arg(long)]
+        start: String,
+        /// Last UTC day, inclusive.
+        #[arg(long)]
+        end: String,
+        /// An arm: NAME=PERCENT (xsell with the placement's config),
+        /// NAME=PERCENT:config=PLACEMENT (a named config of --placements),
+        /// NAME=PERCENT:legacy or NAME=PERCENT:holdout. Repeat; the
+        /// percentages add up to 100.
+        #[arg(long = "arm", required = true, value_name = "NAME=PERCENT[:KIND]")]
+        arms: Vec<String>,
+        /// The shop's placement configs, for arms that name one.
+        #[arg(long)]
+        placements: Option<PathBuf>,
     },
 }

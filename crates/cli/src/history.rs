@@ -50,6 +50,11 @@ impl OrderIndex {
         Ok(Self(map))
     }
 
+    /// The user and order number of order `id`.
+    pub fn order(&self, id: &str) -> Option<(&str, u32)> {
+        self.0.get(id).map(|(u, n)| (u.as_str(), *n))
+    }
+
     /// For each query session, the same user's earlier training sessions
     /// (oldest first, as item lists over the training vocabulary).
     pub fn histories(&self, train: &Dataset, queries: &[Session]) -> Vec<Vec<Vec<u32>>> {

@@ -2,9 +2,11 @@
 //! the offline evaluator and its baselines. `main.rs` is thin glue.
 
 pub mod eval;
+pub mod experiment_file;
 pub mod history;
 pub mod input;
 pub mod serve;
 pub mod sessions;
+pub mod simulate;
 pub mod train;
 pub mod validation;

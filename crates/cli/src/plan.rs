@@ -4,7 +4,7 @@
 //! meant refused with a message that says what to do. [`crate::run`] only
 //! ever sees a plan.
 
-use crate::args::{Cli, Command, DataArgs};
+use crate::args::{Cli, Command, DataArgs, ExperimentAction};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use xsell_cli::input::{BadRows, CatalogFormat, EventFormat};
@@ -93,6 +93,26 @@ pub enum PlanError {
     /// `-n` out of range.
     #[error("-n {0}: a slate has 1 to 24 cards")]
     Count(usize),
+    /// An `--arm` that cannot be read.
+    #[error(transparent)]
+    Arm(#[from] xsell_cli::experiment_file::ExperimentFileError),
+    /// `--clients` out of range.
+    #[error("--clients {0}: simulate 1 to 10,000,000 devices")]
+    Clients(u64),
+    /// `--days` out of range.
+    #[error("--days {0}: an experiment runs 1 to 366 days")]
+    Days(u32),
+    /// A behaviour parameter that cannot be set.
+    #[error(transparent)]
+    Behaviour(#[from] xsell_cli::simulate::behaviour::SetError),
+    /// A behaviour parameter out of range.
+    #[error("--set: {0}")]
+    BehaviourRange(xsell_core::ParamError),
+    /// The simulator's SQLite store already exists.
+    #[error(
+        "--db {0}: the file exists; the simulator writes a new store (delete it or name another)"
+    )]
+    StoreExists(PathBuf),
 }
 
 /// One validated command.
@@ -108,6 +128,23 @@ pub enum Plan {
     Recommend(RecommendPlan),
     /// `xsell serve`.
     Serve(ServePlan),
+    /// `xsell simulate`.
+    Simulate(SimulatePlan),
+    /// `xsell experiment check`.
+    ExperimentCheck(PathBuf),
+    /// `xsell experiment add`.
+    ExperimentAdd(ExperimentAddPlan),
+}
+
+/// `xsell experiment add`.
+#[derive(Debug)]
+pub struct ExperimentAddPlan {
+    /// The file written (read first if it exists).
+    pub file: PathBuf,
+    /// The experiment.
+    pub new: xsell_cli::experiment_file::NewExperiment,
+    /// Placement configs for arms that name one.
+    pub placements: Option<PathBuf>,
 }
 
 /// How the data files are read.
@@ -256,6 +293,35 @@ pub struct ServePlan {
     pub experiments: Option<PathBuf>,
 }
 
+/// `xsell simulate`.
+#[derive(Debug)]
+pub struct SimulatePlan {
+    /// Model file.
+    pub model: PathBuf,
+    /// The shoppers' baskets.
+    pub shoppers: PathBuf,
+    /// Their next orders.
+    pub demand: PathBuf,
+    /// Order table.
+    pub orders: PathBuf,
+    /// Earlier orders (device history).
+    pub past: Option<PathBuf>,
+    /// Devices.
+    pub clients: u64,
+    /// Days.
+    pub days: u32,
+    /// Seed.
+    pub seed: u64,
+    /// The behaviour model.
+    pub behaviour: xsell_core::Valid<xsell_cli::simulate::behaviour::Behaviour>,
+    /// Report store (`None`: a temporary SQLite file).
+    pub db: Option<String>,
+    /// JSON output.
+    pub json: Option<PathBuf>,
+    /// Sensitivity runs.
+    pub sensitivity: bool,
+}
+
 fn input(flag: &'static str, path: PathBuf) -> Result<PathBuf, PlanError> {
     if path.is_dir() {
         Err(PlanError::InputIsDirectory { flag, path })
@@ -284,6 +350,10 @@ fn output(flag: &'static str, path: PathBuf) -> Result<PathBuf, PlanError> {
         }
         _ => Ok(path),
     }
+}
+
+fn is_postgres(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -462,6 +532,80 @@ impl Plan {
                     n,
                 })
             }
+            Command::Experiment { action } => match action {
+                ExperimentAction::Check { file } => Plan::ExperimentCheck(input("file", file)?),
+                ExperimentAction::Add {
+                    file,
+                    name,
+                    placement,
+                    start,
+                    end,
+                    arms,
+                    placements,
+                } => Plan::ExperimentAdd(ExperimentAddPlan {
+                    file: output("file", file)?,
+                    new: xsell_cli::experiment_file::NewExperiment {
+                        name,
+                        placement,
+                        start,
+                        end,
+                        arms: arms.iter().map(|a| a.parse()).collect::<Result<_, _>>()?,
+                    },
+                    placements: optional_input("--placements", placements)?,
+                }),
+            },
+            Command::Simulate {
+                model,
+                shoppers,
+                demand,
+                orders,
+                past,
+                clients,
+                days,
+                seed,
+                set,
+                db,
+                json,
+                sensitivity,
+            } => {
+                use xsell_core::ParamGuard;
+                if !(1..=10_000_000).contains(&clients) {
+                    return Err(PlanError::Clients(clients));
+                }
+                if !(1..=366).contains(&days) {
+                    return Err(PlanError::Days(days));
+                }
+                let mut behaviour = xsell_cli::simulate::behaviour::Behaviour::default();
+                for kv in &set {
+                    behaviour = behaviour.set(kv)?;
+                }
+                let behaviour = behaviour.check().map_err(PlanError::BehaviourRange)?;
+                if let Some(db) = db.as_deref().filter(|d| !is_postgres(d)) {
+                    let path = output("--db", PathBuf::from(db))?;
+                    if path.exists() {
+                        return Err(PlanError::StoreExists(path));
+                    }
+                }
+                let plan = SimulatePlan {
+                    model: input("--model", model)?,
+                    shoppers: input("--shoppers", shoppers)?,
+                    demand: input("--demand", demand)?,
+                    orders: input("--orders", orders)?,
+                    past: optional_input("--past", past)?,
+                    clients,
+                    days,
+                    seed,
+                    behaviour,
+                    db,
+                    json: json.map(|p| output("--json", p)).transpose()?,
+                    sensitivity,
+                };
+                distinct(
+                    &[("--shoppers", &plan.shoppers), ("--demand", &plan.demand)],
+                    "the next orders must be other orders than the baskets (Instacart: train_valid.txt and test.txt)",
+                )?;
+                Plan::Simulate(plan)
+            }
             Command::Serve {
                 addr,
                 db,
@@ -469,8 +613,7 @@ impl Plan {
                 placements,
                 experiments,
             } => {
-                let is_url = db.starts_with("postgres://") || db.starts_with("postgresql://");
-                if !is_url {
+                if !is_postgres(&db) {
                     output("--db", PathBuf::from(&db))?;
                 }
                 Plan::Serve(ServePlan {

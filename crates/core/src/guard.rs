@@ -50,7 +50,7 @@ impl<'de, T: ParamGuard + Deserialize<'de>> Deserialize<'de> for Valid<T> {
 }
 
 /// `Err(OutOfRange)` unless `ok`.
-pub(crate) fn ensure(
+pub fn ensure(
     ok: bool,
     name: &'static str,
     value: f64,

@@ -30,7 +30,7 @@ pub mod synth;
 mod writer;
 
 pub use error::{BuildError, Error, ModelError, ParamError};
-pub use guard::{ParamGuard, Valid};
+pub use guard::{ensure, ParamGuard, Valid};
 pub use model::{checksum, Link, Links, Model, ModelLoader};
 pub use params::{ScoringParams, ValidParams};
 pub use score::{

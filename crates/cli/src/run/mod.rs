@@ -3,7 +3,9 @@
 //! settings) happens in the library; this layer only loads and reports.
 
 mod eval;
+mod experiment;
 mod model;
+mod simulate;
 mod train;
 
 use crate::plan::{Inputs, Plan, TuningPlan, TuningSource};
@@ -25,6 +27,9 @@ pub fn run(plan: Plan) -> Result<()> {
         Plan::Inspect(p) => model::inspect(&p),
         Plan::Recommend(p) => model::recommend(&p),
         Plan::Serve(p) => model::serve(&p),
+        Plan::Simulate(p) => simulate::simulate(&p),
+        Plan::ExperimentCheck(f) => experiment::check(&f),
+        Plan::ExperimentAdd(p) => experiment::add(&p),
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use xsell_core::shopper::{Shopper, ShopperSettings, SlateRequest};
 use xsell_core::{Model, ParamGuard};
 
-fn read_model(path: &Path) -> Result<Vec<u8>> {
+pub(super) fn read_model(path: &Path) -> Result<Vec<u8>> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     Model::parse(&bytes).with_context(|| format!("{} is not a usable model", path.display()))?;
     Ok(bytes)

@@ -206,6 +206,16 @@ impl<'m> Shopper<'m> {
         (shopper, warnings)
     }
 
+    /// Forgets everything kept about this shopper (what "clear my data"
+    /// does): session, cart, history, day counters, fatigue, dismissals and
+    /// the experiment salt. The model, its id index and the settings stay,
+    /// so a simulator reuses one shopper for many devices.
+    pub fn forget(&mut self) {
+        self.device = DeviceState::load(None).0;
+        self.fatigue = FatigueState::load(None).0;
+        self.salt = None;
+    }
+
     /// Sets the device's experiment salt (random, made once on the device
     /// and never sent). Without one, experiments do not apply and every
     /// placement shows its own config.
@@ -546,6 +556,11 @@ impl<'m> Shopper<'m> {
     /// Whether the model knows the shop's item `id`.
     pub fn knows(&self, id: &str) -> bool {
         self.ids.get(id).is_some()
+    }
+
+    /// The price of the shop's item `id` in the model, cents.
+    pub fn price_cents(&self, id: &str) -> Option<u32> {
+        self.model().item_price_cents(self.ids.get(id)?)
     }
 
     /// Whether `id` was dismissed.
