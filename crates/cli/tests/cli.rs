@@ -341,3 +341,82 @@ fn the_collector_serves_a_checked_placement_config() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn experiment_files_are_written_checked_and_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("experiments.json");
+    let add = |extra: &str| {
+        xsell()
+            .args(["experiment", "add"])
+            .arg(&file)
+            .args([
+                "--placement",
+                "cart",
+                "--start",
+                "2026-12-01",
+                "--end",
+                "2026-12-28",
+            ])
+            .args(extra.split(' '))
+            .output()
+            .unwrap()
+    };
+    let out = add("--name a --arm control=50:legacy --arm xsell=40");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("add up to 90, not 100"));
+    assert!(!file.exists(), "nothing written");
+    let out = add("--name a --arm control=50:legacy --arm grid=50:config=grid");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not have"));
+    let out = add("--name a --arm control=50:legacy --arm xsell=50");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = add("--name b --arm x=50 --arm y=50:holdout");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("overlap"));
+    let out = xsell()
+        .args(["experiment", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("a on cart") && text.contains("50.0 %  legacy"),
+        "{text}"
+    );
+    std::fs::write(&file, "{\"v\":1,\"experiments\":[{\"name\":\"x\"}]}").unwrap();
+    let out = xsell()
+        .args(["experiment", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refused"));
+}
+
+#[test]
+fn simulate_refuses_a_bad_command_line_before_any_work() {
+    let d = data().join("instacart");
+    let out = xsell()
+        .args(["simulate", "--model", "missing.xsm", "--clients", "0"])
+        .arg("--shoppers")
+        .arg(d.join("train_valid.txt"))
+        .arg("--demand")
+        .arg(d.join("test.txt"))
+        .arg("--orders")
+        .arg(d.join("orders_sample.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--clients 0"));
+    let out = xsell()
+        .args(["simulate", "--model", "m.xsm", "--set", "atract=1"])
+        .args(["--shoppers", "a", "--demand", "b", "--orders", "c"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("attract_demand"));
+}

@@ -70,6 +70,9 @@ pub struct Row {
     pub true_difference: Option<f64>,
     /// Whether the interval of the difference holds the true difference.
     pub covered: Option<bool>,
+    /// The collector's peeking-safe verdict (always-valid confidence
+    /// sequence): `higher`, `lower`, `keep_running` or `inconclusive`.
+    pub verdict: Option<String>,
 }
 
 /// The treatment against one control.
@@ -140,6 +143,9 @@ impl Table {
                     true_control,
                     true_treatment,
                     true_difference,
+                    verdict: comparison["decisions"][key]["verdict"]
+                        .as_str()
+                        .map(str::to_string),
                 }
             })
             .collect();
@@ -159,7 +165,7 @@ impl Table {
     /// The table in Markdown.
     pub fn markdown(&self) -> String {
         let mut s = format!(
-            "| {} (control) → {} | control | {} | change | 95 % interval | relative | true change |\n|---|---:|---:|---:|---:|---:|---:|\n",
+            "| {} (control) → {} | control | {} | change | 95 % interval | relative | verdict | true change |\n|---|---:|---:|---:|---:|---:|---|---:|\n",
             self.control, self.treatment, self.treatment
         );
         let dash = || "–".to_string();
@@ -181,8 +187,9 @@ impl Table {
             let truth = r
                 .true_difference
                 .map_or_else(dash, |x| show(x, r.unit, true));
+            let verdict = r.verdict.as_deref().unwrap_or("–").replace('_', " ");
             s += &format!(
-                "| {} | {} | {} | {d} | {ci} | {rel} | {truth} |\n",
+                "| {} | {} | {} | {d} | {ci} | {rel} | {verdict} | {truth} |\n",
                 r.label,
                 v(&r.control),
                 v(&r.treatment)
@@ -190,7 +197,7 @@ impl Table {
         }
         let lat = |x: Option<u64>| x.map_or_else(dash, |u| format!("≤ {u} µs"));
         s += &format!(
-            "| latency, median (native) | {} | {} | | | | |\n",
+            "| latency, median (native) | {} | {} | | | | | |\n",
             lat(self.latency_p50_us.0),
             lat(self.latency_p50_us.1)
         );
