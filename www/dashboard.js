@@ -13,6 +13,27 @@ const ORDER = ['no order', '<$10', '$10–25', '$25–50', '$50–75', '$75–10
 const RELEVANCE = ['no answer', '1', '2', '3', '4', '5'];
 
 const $ = (id) => document.getElementById(id);
+
+// ---- The admin token: the shop's numbers need it (`Authorization:
+// Bearer`). It arrives in the link's fragment (`#token=…`, which the browser
+// never sends), is kept for this tab only (sessionStorage) and dropped from
+// the address bar; without it, or when it is wrong, the page asks for it.
+const TOKEN_KEY = 'xsell:admin-token';
+const fromLink = new URLSearchParams(location.hash.slice(1)).get('token');
+if (fromLink) {
+  sessionStorage.setItem(TOKEN_KEY, fromLink);
+  history.replaceState(null, '', location.pathname + location.search);
+}
+/** A GET of the collector's admin API; on 401 it offers the token form. */
+async function adminFetch(url) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const r = await fetch(url, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
+  if (r.status === 401) {
+    $('auth').hidden = false;
+    $('auth-status').textContent = token ? 'The admin token was not accepted; enter it again.' : 'Enter the admin token to see the numbers.';
+  }
+  return r;
+}
 const svg = (tag, attrs, text) => {
   const e = document.createElementNS(NS, tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
@@ -77,7 +98,7 @@ function addRows(tbody, rows, fmt) {
 async function show(day, placement) {
   const q = new URLSearchParams({ day });
   if (placement) q.set('placement', placement);
-  const r = await fetch(`/v1/stats?${q}`);
+  const r = await adminFetch(`/v1/stats?${q}`);
   const charts = $('charts');
   const tbody = document.querySelector('#table tbody');
   charts.replaceChildren();
@@ -288,7 +309,7 @@ async function showExperiment(name, from, to, control) {
   alert.textContent = '';
   $('exp-details').hidden = true;
   summary.textContent = `Loading ${name}…`;
-  const r = await fetch(`/v1/experiments/${encodeURIComponent(name)}?${q}`);
+  const r = await adminFetch(`/v1/experiments/${encodeURIComponent(name)}?${q}`);
   if (!r.ok) {
     summary.textContent = `The collector answered ${r.status}: ${(await r.json().catch(() => ({}))).error ?? ''}`;
     return;
@@ -471,7 +492,7 @@ async function showDuration() {
   const chart = $('dur-chart');
   chart.replaceChildren();
   out.textContent = 'Computing…';
-  const r = await fetch(`/v1/experiments/duration?${q}`);
+  const r = await adminFetch(`/v1/experiments/duration?${q}`);
   const d = await r.json().catch(() => ({}));
   if (!r.ok) {
     out.textContent = `The collector answered ${r.status}: ${d.error ?? ''}`;
@@ -527,7 +548,7 @@ function fillDuration() {
 
 /** Offers the served file's experiments, and fills in their days. */
 async function offerExperiments() {
-  const r = await fetch('/v1/experiments').catch(() => null);
+  const r = await adminFetch('/v1/experiments').catch(() => null);
   if (!r?.ok) return [];
   const { experiments } = await r.json();
   $('exp-names').replaceChildren(...experiments.map((x) => {
@@ -554,8 +575,18 @@ $('pick').addEventListener('submit', (e) => {
   show($('day').value, $('placement').value);
 });
 show($('day').value, $('placement').value);
+$('auth').addEventListener('submit', (e) => {
+  e.preventDefault();
+  sessionStorage.setItem(TOKEN_KEY, $('admin-token').value.trim());
+  $('admin-token').value = '';
+  $('auth').hidden = true;
+  $('auth-status').textContent = '';
+  show($('day').value, $('placement').value);
+  known = offerExperiments();
+  if ($('exp-name').value) showExperiment(...['exp-name', 'exp-from', 'exp-to', 'exp-control'].map((id) => $(id).value.trim()));
+});
 
-const known = offerExperiments();
+let known = offerExperiments();
 $('exp-name').addEventListener('change', async () => {
   const x = (await known).find((e) => e.name === $('exp-name').value);
   if (x && !$('exp-from').value && !$('exp-to').value) {

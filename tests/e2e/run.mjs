@@ -47,6 +47,9 @@ function startProxy() {
   });
 }
 
+/** The collector's admin token, from its start banner. */
+let token;
+
 before(async () => {
   const db = join(mkdtempSync(join(tmpdir(), 'xsell-e2e-')), 'reports.sqlite');
   server = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--db', db, '--model', MODEL, '--www', 'www', '--dist', 'dist'], {
@@ -57,7 +60,11 @@ before(async () => {
     server.stderr.on('data', (d) => {
       err += d;
       const m = /demo shop on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-      if (m) resolve(m[1]);
+      const t = /dashboard#token=([0-9a-f]+)/.exec(err);
+      if (m && t) {
+        token = t[1];
+        resolve(m[1]);
+      }
     });
     server.on('exit', (code) => reject(new Error(`xsell-demo exited (${code}): ${err}`)));
   });
@@ -279,7 +286,10 @@ test('privacy: the bytes sent are a noised report with no identifier, URL or ite
   const total = report.values.reduce((s, v) => s + v.eps, 0);
   assert.ok(total <= 2000, `ε per report ${total / 1000} exceeds the daily budget`);
   // The collector stored it and answers today's stats.
-  const stats = await (await fetch(`${base}/v1/stats?day=${report.day}&placement=product`)).json();
+  assert.equal((await fetch(`${base}/v1/stats?day=${report.day}&placement=product`)).status, 401, 'the stats need the admin token');
+  const stats = await (await fetch(`${base}/v1/stats?day=${report.day}&placement=product`, {
+    headers: { Authorization: `Bearer ${token}` },
+  })).json();
   assert.ok(stats.reports >= 1, JSON.stringify(stats));
   // A second visit the same day sends nothing more for this placement.
   await visitAndLeave(page);
@@ -319,8 +329,19 @@ test('dashboard: charts and a table of debiased KPIs with intervals, under the C
   await home.page.waitForTimeout(500);
   await home.context.close();
   const { context, page, log } = await open();
+  // Without the token: the form asking for it, and no numbers.
   await page.goto(`${base}/dashboard`);
+  await page.waitForSelector('#auth:not([hidden])');
+  assert.match(await page.textContent('#summary'), /401/);
+  assert.equal(await page.locator('figure.chart').count(), 0);
+  assert.ok(log.every((l) => !l.startsWith('error') || /status of 401/.test(l)), log.join('\n'));
+  await page.screenshot({ path: join(OUT, 'dashboard-signin.png') });
+  log.length = 0; // the browser logs each 401; expected here
+  // The start banner's link carries it in the fragment; it leaves the address bar.
+  await page.goto(`${base}/dashboard?placement=#token=${token}`);
   await page.waitForFunction(() => /\d+ reports on/.test(document.getElementById('summary').textContent));
+  assert.equal(new URL(page.url()).hash, '');
+  assert.ok(await page.locator('#auth').isHidden());
   const summary = await page.textContent('#summary');
   assert.ok(Number(summary.split(' ')[0]) >= 1, summary);
   assert.equal(await page.locator('figure.chart svg[role=img]').count(), 5);

@@ -47,6 +47,8 @@ fn main() {
         None,
         ServeConfig {
             rate_per_second: 1e9,
+            day_window: None,
+            ..ServeConfig::default()
         },
     )
     .expect("opening the store");

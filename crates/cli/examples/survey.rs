@@ -39,11 +39,13 @@ fn main() {
         let dir = std::env::temp_dir().join(format!("xsell-survey-{}-{run}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let spec = dir.join("r.sqlite").to_string_lossy().into_owned();
-        let (addr, _) = spawn_local(
+        let (addr, state) = spawn_local(
             &spec,
             None,
             ServeConfig {
                 rate_per_second: 1e9,
+                day_window: None,
+                ..ServeConfig::default()
             },
         )
         .unwrap();
@@ -91,6 +93,10 @@ fn main() {
         let text = ureq::get(&format!(
             "http://{addr}/v1/stats?day=2026-11-22&placement=cart"
         ))
+        .set(
+            "authorization",
+            &format!("Bearer {}", state.admin_token().reveal()),
+        )
         .call()
         .unwrap()
         .into_string()

@@ -122,6 +122,15 @@ pub enum Command {
         /// time; see docs/experiments.md).
         #[arg(long)]
         experiments: Option<PathBuf>,
+        /// A file holding the admin token that stats and experiment results
+        /// need (else XSELL_ADMIN_TOKEN, else a random one printed at start).
+        #[arg(long)]
+        admin_token_file: Option<PathBuf>,
+        /// The shop's origin, e.g. https://shop.example (repeat for each):
+        /// reports from a browser on any other origin are refused (403).
+        /// Without it every origin is accepted.
+        #[arg(long = "origin", value_name = "ORIGIN")]
+        origins: Vec<String>,
     },
     /// Simulate an experiment on real baskets: devices walk through the
     /// widget's core, send noised reports to a collector over HTTP, and the

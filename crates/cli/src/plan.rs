@@ -96,6 +96,9 @@ pub enum PlanError {
     /// An `--arm` that cannot be read.
     #[error(transparent)]
     Arm(#[from] xsell_cli::experiment_file::ExperimentFileError),
+    /// Not an origin.
+    #[error("--origin {0:?}: give scheme and host as the browser sends them, e.g. https://shop.example (no path, no trailing /)")]
+    Origin(String),
     /// `--clients` out of range.
     #[error("--clients {0}: simulate 1 to 10,000,000 devices")]
     Clients(u64),
@@ -291,6 +294,10 @@ pub struct ServePlan {
     pub placements: Option<PathBuf>,
     /// Experiments to serve.
     pub experiments: Option<PathBuf>,
+    /// The admin token's file.
+    pub admin_token_file: Option<PathBuf>,
+    /// The shop's origins.
+    pub origins: Vec<String>,
 }
 
 /// `xsell simulate`.
@@ -612,7 +619,17 @@ impl Plan {
                 model,
                 placements,
                 experiments,
+                admin_token_file,
+                origins,
             } => {
+                for o in &origins {
+                    let rest = o
+                        .strip_prefix("https://")
+                        .or_else(|| o.strip_prefix("http://"));
+                    if rest.is_none_or(|r| r.is_empty() || r.contains('/')) {
+                        return Err(PlanError::Origin(o.clone()));
+                    }
+                }
                 if !is_postgres(&db) {
                     output("--db", PathBuf::from(&db))?;
                 }
@@ -622,6 +639,8 @@ impl Plan {
                     model: optional_input("--model", model)?,
                     placements: optional_input("--placements", placements)?,
                     experiments: optional_input("--experiments", experiments)?,
+                    admin_token_file: optional_input("--admin-token-file", admin_token_file)?,
+                    origins,
                 })
             }
         })

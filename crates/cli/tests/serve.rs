@@ -138,10 +138,15 @@ fn client_report(seed: u64, counts: &DayCounts) -> String {
 
 /// A client's report built by the real client code at `eps` per report.
 fn client_report_at(seed: u64, counts: &DayCounts, eps: Epsilon) -> String {
-    let mut ledger = Ledger::load(None, DAY, Epsilon(2000));
+    report_on(seed, DAY, counts, eps)
+}
+
+/// A client's report of `day` built by the real client code.
+fn report_on(seed: u64, day: &str, counts: &DayCounts, eps: Epsilon) -> String {
+    let mut ledger = Ledger::load(None, day, Epsilon(2000));
     build_report(
         &mut SplitMix64(seed),
-        DAY,
+        day,
         "cart",
         None,
         counts,
@@ -178,8 +183,26 @@ fn experiment_report(
 }
 
 /// `GET path` on the collector: the status and the JSON body.
+/// The admin token of every collector these tests start.
+const TOKEN: &str = "test-admin-token-0123456789";
+
+/// The collector these tests start: a known admin token, and any calendar
+/// day accepted (the tests post fixed days; the window has its own test).
+fn admin_config() -> ServeConfig {
+    ServeConfig {
+        admin_token: xsell_cli::serve::AdminToken::new(TOKEN).unwrap(),
+        day_window: None,
+        ..ServeConfig::default()
+    }
+}
+
+/// A GET with the admin token.
+fn admin_get(url: &str) -> ureq::Request {
+    ureq::get(url).set("authorization", &format!("Bearer {TOKEN}"))
+}
+
 fn get_json(addr: SocketAddr, path: &str) -> (u16, serde_json::Value) {
-    let (status, text) = match ureq::get(&format!("http://{addr}{path}")).call() {
+    let (status, text) = match admin_get(&format!("http://{addr}{path}")).call() {
         Ok(r) => (r.status(), r.into_string().unwrap()),
         Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap()),
         Err(e) => panic!("transport error: {e}"),
@@ -191,7 +214,7 @@ fn get_json(addr: SocketAddr, path: &str) -> (u16, serde_json::Value) {
 }
 
 fn stats(addr: SocketAddr) -> serde_json::Value {
-    let text = ureq::get(&format!("http://{addr}/v1/stats?day={DAY}&placement=cart"))
+    let text = admin_get(&format!("http://{addr}/v1/stats?day={DAY}&placement=cart"))
         .call()
         .unwrap()
         .into_string()
@@ -209,7 +232,7 @@ fn valid_reports_are_stored_and_hostile_ones_are_not() {
     let dir = tempfile::tempdir().unwrap();
     for backend in backends(dir.path(), "intake") {
         let spec = &backend.spec;
-        let (addr, state) = start(spec, None, ServeConfig::default());
+        let (addr, state) = start(spec, None, admin_config());
         let good = client_report(
             1,
             &DayCounts {
@@ -277,7 +300,7 @@ fn simulated_clients_give_debiased_estimates_within_their_intervals() {
     let dir = tempfile::tempdir().unwrap();
     for backend in backends(dir.path(), "stats") {
         let spec = &backend.spec;
-        let (addr, _) = start(spec, None, ServeConfig::default());
+        let (addr, _) = start(spec, None, admin_config());
         // 3,000 clients with known truth: impressions 0..=20 (mean 10), 10 % click once.
         let clients = 3_000u64;
         let answers = [5u8, 4, 4, 3, 5, 4, 2, 4, 3, 5];
@@ -336,7 +359,7 @@ fn reports_at_every_epsilon_count_in_the_stats() {
     let dir = tempfile::tempdir().unwrap();
     for backend in backends(dir.path(), "two_eps") {
         let spec = &backend.spec;
-        let (addr, _) = start(spec, None, ServeConfig::default());
+        let (addr, _) = start(spec, None, admin_config());
         // Half the clients report at ε = 1 (the widget's setting), half at
         // ε = 2; same truth as above. Every report must count, histograms
         // (one OUE group per ε) as well as means.
@@ -390,7 +413,7 @@ fn model_is_served_with_etag_and_immutable_caching() {
     });
     let bytes = b.build().unwrap();
     let spec = dir.path().join("m.sqlite").to_string_lossy().into_owned();
-    let (addr, _) = start(&spec, Some(bytes.clone()), ServeConfig::default());
+    let (addr, _) = start(&spec, Some(bytes.clone()), admin_config());
     let r = ureq::get(&format!("http://{addr}/model.xsm"))
         .call()
         .unwrap();
@@ -418,6 +441,7 @@ fn rate_limit_answers_429_without_storing() {
         None,
         ServeConfig {
             rate_per_second: 3.0,
+            ..admin_config()
         },
     );
     let good = client_report(7, &DayCounts::default());
@@ -451,15 +475,19 @@ fn kill_9_loses_no_acknowledged_report() {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         // Send from a second thread while killing mid-stream; count acknowledgements.
+        // Today's reports: the real server keeps its day window.
+        let today = xsell_cli::serve::utc_today().to_string();
         let sender = std::thread::spawn(move || {
             let mut acked = 0u64;
             for c in 0..100_000u64 {
-                let body = client_report(
+                let body = report_on(
                     c,
+                    &today,
                     &DayCounts {
                         impressions: c % 7,
                         ..Default::default()
                     },
+                    Epsilon(2000),
                 );
                 match ureq::post(&format!("http://{addr}/v1/reports")).send_string(&body) {
                     Ok(r) if r.status() == 204 => acked += 1,
@@ -493,7 +521,7 @@ fn start_with_experiments(spec: &str, json: Option<&str>) -> SocketAddr {
         p
     });
     let configs = Configs::read(None, path.as_deref()).unwrap();
-    spawn_local_with_configs(spec, None, configs, ServeConfig::default())
+    spawn_local_with_configs(spec, None, configs, admin_config())
         .unwrap()
         .0
 }
@@ -899,4 +927,143 @@ fn the_duration_calculator_answers_days_with_and_without_noise() {
     .unwrap();
     let err = Configs::read(None, Some(&file)).unwrap_err();
     assert!(err.contains("`duration` is taken"), "{err}");
+}
+
+/// Every route of the collector's table, called as a stranger, with a wrong
+/// token and with the right one: each admin route answers 401 with no data
+/// to the first two, and every answer carries the security headers. A new
+/// admin route is in the table, so it is in this test.
+#[test]
+fn every_admin_route_needs_the_token_and_every_answer_has_security_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("auth.sqlite");
+    let (addr, _) = start(spec.to_str().unwrap(), None, admin_config());
+    let routes = xsell_cli::serve::routes();
+    assert!(routes.len() >= 8);
+    let call = |path: &str, token: Option<&str>| {
+        let url = format!("http://{addr}{}", path.replace("{name}", "layout"));
+        let mut req = if path == "/v1/reports" {
+            ureq::post(&url)
+        } else {
+            ureq::get(&url)
+        };
+        if let Some(t) = token {
+            req = req.set("authorization", &format!("Bearer {t}"));
+        }
+        let r = match if path == "/v1/reports" {
+            req.send_string("{}")
+        } else {
+            req.call()
+        } {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{path}: {e}"),
+        };
+        for h in ["x-content-type-options", "referrer-policy"] {
+            assert!(r.header(h).is_some(), "{path}: no {h}");
+        }
+        (r.status(), r.into_string().unwrap())
+    };
+    let mut admin = 0;
+    for (path, access, _) in &routes {
+        let (stranger, body) = call(path, None);
+        let (wrong, _) = call(path, Some("not-the-token-0123456789"));
+        let (right, _) = call(path, Some(TOKEN));
+        match access {
+            xsell_cli::serve::Access::Admin => {
+                admin += 1;
+                assert_eq!((stranger, wrong), (401, 401), "{path}");
+                let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+                assert_eq!(
+                    v.as_object().unwrap().len(),
+                    1,
+                    "{path}: only an error: {body}"
+                );
+                assert_ne!(right, 401, "{path}");
+            }
+            xsell_cli::serve::Access::Public => {
+                assert_ne!(stranger, 401, "{path}");
+            }
+        }
+    }
+    assert!(
+        admin >= 4,
+        "stats and every experiment route are admin routes"
+    );
+}
+
+/// A report's day must be a real date inside the window around the
+/// server's UTC date (7 days back for retries, 1 ahead for skew); outside,
+/// 400 and nothing stored.
+#[test]
+fn report_days_outside_the_calendar_or_the_window_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("days.sqlite");
+    let (addr, state) = start(
+        spec.to_str().unwrap(),
+        None,
+        ServeConfig {
+            admin_token: xsell_cli::serve::AdminToken::new(TOKEN).unwrap(),
+            ..ServeConfig::default()
+        },
+    );
+    let today = xsell_cli::serve::utc_today();
+    let day = |n: i64| {
+        today
+            .checked_add(jiff::Span::new().days(n))
+            .unwrap()
+            .to_string()
+    };
+    let body = |d: &str| report_on(3, d, &DayCounts::default(), Epsilon(1000));
+    for (d, want) in [
+        (day(0), 204),
+        (day(-7), 204),
+        (day(1), 204),
+        (day(-8), 400),
+        (day(2), 400),
+        ("2026-02-31".to_string(), 400),
+        ("9999-11-24".to_string(), 400),
+    ] {
+        assert_eq!(post(addr, &body(&d)), want, "{d}");
+    }
+    assert_eq!(
+        count(&state),
+        3,
+        "only the days inside the window are stored"
+    );
+}
+
+/// With the shop's origins configured, a browser report from another
+/// origin is refused (403, not stored); the shop's own and a report without
+/// the header (no browser) are taken.
+#[test]
+fn reports_from_a_foreign_origin_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("origins.sqlite");
+    let (addr, state) = start(
+        spec.to_str().unwrap(),
+        None,
+        ServeConfig {
+            origins: vec!["https://shop.example".into()],
+            ..admin_config()
+        },
+    );
+    let body = client_report(1, &DayCounts::default());
+    let send = |origin: Option<&str>| {
+        let mut r = ureq::post(&format!("http://{addr}/v1/reports"));
+        if let Some(o) = origin {
+            r = r.set("origin", o);
+        }
+        match r.send_string(&body) {
+            Ok(r) => r.status(),
+            Err(ureq::Error::Status(code, _)) => code,
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert_eq!(send(Some("https://evil.example")), 403);
+    assert_eq!(send(Some("https://shop.example.evil.example")), 403);
+    assert_eq!(send(Some("null")), 403);
+    assert_eq!(count(&state), 0);
+    assert_eq!(send(Some("https://shop.example")), 204);
+    assert_eq!(send(None), 204);
+    assert_eq!(count(&state), 2);
 }

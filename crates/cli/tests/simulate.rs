@@ -254,6 +254,8 @@ fn the_sample_ratio_check_fires_on_a_broken_split_over_http_and_not_on_a_correct
             },
             ServeConfig {
                 rate_per_second: 1e9,
+                day_window: None,
+                ..ServeConfig::default()
             },
         )
         .unwrap();

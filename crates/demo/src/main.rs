@@ -61,6 +61,10 @@ struct ServeArgs {
     /// Experiments served at /experiments.json (the widget reads them).
     #[arg(long, default_value = "assets/demo-experiments.json")]
     experiments: PathBuf,
+    /// A file holding the admin token of the dashboard's data (else
+    /// XSELL_ADMIN_TOKEN, else a random one printed at start).
+    #[arg(long)]
+    admin_token_file: Option<PathBuf>,
 }
 
 fn main() -> Result<()> {
@@ -86,6 +90,9 @@ fn serve(a: ServeArgs) -> Result<()> {
     let configs = xsell_cli::serve::Configs::read(Some(&a.placements), Some(&a.experiments))
         .map_err(anyhow::Error::msg)?;
     let shop = Arc::new(shop::Shop::new(&bytes, a.www.clone(), a.dist.clone())?);
+    let (token, made_here) =
+        xsell_cli::serve::auth::configured_token(a.admin_token_file.as_deref())
+            .map_err(anyhow::Error::msg)?;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let store = xsell_cli::serve::Store::open(&a.db)
@@ -95,11 +102,17 @@ fn serve(a: ServeArgs) -> Result<()> {
             store,
             Some(bytes),
             configs,
-            Default::default(),
+            xsell_cli::serve::ServeConfig {
+                admin_token: token.clone(),
+                ..Default::default()
+            },
         );
         let app = xsell_cli::serve::router(state).merge(shop::routes(shop));
         xsell_cli::serve::run(a.addr, app, |url| {
-            format!("xsell demo shop on {url}/  (dashboard {url}/dashboard, benchmark {url}/bench)")
+            format!(
+                "xsell demo shop on {url}/  (benchmark {url}/bench)\n{}",
+                xsell_cli::serve::auth::banner(url, &token, made_here)
+            )
         })
         .await?;
         Ok(())

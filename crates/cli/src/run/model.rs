@@ -88,11 +88,21 @@ pub fn serve(plan: &ServePlan) -> Result<()> {
         let store = xsell_cli::serve::Store::open(db)
             .await
             .with_context(|| format!("opening the report store {db}"))?;
-        let state =
-            xsell_cli::serve::AppState::with_configs(store, model, configs, Default::default());
+        let (token, made_here) =
+            xsell_cli::serve::auth::configured_token(plan.admin_token_file.as_deref())
+                .map_err(anyhow::Error::msg)?;
+        let config = xsell_cli::serve::ServeConfig {
+            admin_token: token.clone(),
+            origins: plan.origins.clone(),
+            ..Default::default()
+        };
+        let state = xsell_cli::serve::AppState::with_configs(store, model, configs, config);
         let app = xsell_cli::serve::router(state);
         xsell_cli::serve::run(addr, app, |url| {
-            format!("xsell collector listening on {url}")
+            format!(
+                "xsell collector listening on {url}\n{}",
+                xsell_cli::serve::auth::banner(url, &token, made_here)
+            )
         })
         .await?;
         Ok(())

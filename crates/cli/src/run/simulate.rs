@@ -118,13 +118,17 @@ pub fn simulate(plan: &SimulatePlan) -> Result<()> {
         experiments: Some(file.clone()),
     };
     // One process sends every device's beacon: the global rate limit,
-    // there to protect a public collector, would only slow the run.
+    // there to protect a public collector, would only slow the run; and
+    // the devices report the experiment's past days as they happened, so
+    // the day window around today does not apply.
     let (addr, _state) = spawn_local_with_configs(
         &spec,
         None,
         configs,
         ServeConfig {
             rate_per_second: 1e9,
+            day_window: None,
+            ..ServeConfig::default()
         },
     )
     .with_context(|| format!("opening the report store {spec}"))?;

@@ -22,6 +22,7 @@
 //!   configs and experiments (checked at start), `ETag` from their CRC,
 //!   cached for five minutes.
 
+pub mod auth;
 pub mod chi2;
 pub mod duration;
 pub mod experiment;
@@ -33,12 +34,13 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use xsell_core::privacy::report::{Report, MAX_REPORT_BYTES};
 
+pub use auth::AdminToken;
 pub use store::{PgStore, SqliteStore, Store, StoreError};
 
 /// The path segment of the duration calculator under `/v1/experiments/`,
@@ -107,12 +109,109 @@ impl Configs {
 pub struct ServeConfig {
     /// Reports per second accepted in total (token bucket, burst = one second).
     pub rate_per_second: f64,
+    /// The admin routes' bearer token (default: a random one).
+    pub admin_token: AdminToken,
+    /// The report days accepted around the server's UTC date (`None`: any
+    /// real calendar day, for tests and simulations of past days).
+    pub day_window: Option<DayWindow>,
+    /// The shop's origins (`https://shop.example`): a report whose
+    /// `Origin` header names another is refused (403). Empty: any origin.
+    /// A report without the header (not sent by a browser) is accepted:
+    /// the check stops other sites' pages from posting through their
+    /// visitors' browsers, not a sender that forges headers.
+    pub origins: Vec<String>,
+}
+
+/// Which report days the collector stores: from `days_back` days before its
+/// own UTC date (the window a widget retries an unacknowledged report in)
+/// to `days_ahead` after it (clock skew). A day outside is refused (400),
+/// never stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayWindow {
+    /// Days before today.
+    pub days_back: u32,
+    /// Days after today.
+    pub days_ahead: u32,
+}
+
+impl Default for DayWindow {
+    fn default() -> Self {
+        Self {
+            days_back: 7,
+            days_ahead: 1,
+        }
+    }
+}
+
+/// Why a report's day is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DayError {
+    /// Not a day of the calendar.
+    #[error("day {0:?} is not a calendar date (YYYY-MM-DD)")]
+    NotADate(String),
+    /// Too old or in the future.
+    #[error("day {day} is outside the days this collector accepts ({from} to {to}, around its UTC date {today})")]
+    OutsideWindow {
+        /// The report's day.
+        day: String,
+        /// First day accepted.
+        from: String,
+        /// Last day accepted.
+        to: String,
+        /// The server's day.
+        today: String,
+    },
+}
+
+impl DayWindow {
+    /// Checks `day` against the window around `today` (`None`: only that
+    /// it is a real date).
+    pub fn check(
+        window: Option<Self>,
+        day: &str,
+        today: jiff::civil::Date,
+    ) -> Result<(), DayError> {
+        let d: jiff::civil::Date = day
+            .parse()
+            .map_err(|_| DayError::NotADate(day.to_string()))?;
+        let Some(w) = window else {
+            return Ok(());
+        };
+        let shift = |n: i64| {
+            today
+                .checked_add(jiff::Span::new().days(n))
+                .unwrap_or(today)
+        };
+        let (from, to) = (
+            shift(-i64::from(w.days_back)),
+            shift(i64::from(w.days_ahead)),
+        );
+        if d < from || d > to {
+            return Err(DayError::OutsideWindow {
+                day: day.to_string(),
+                from: from.to_string(),
+                to: to.to_string(),
+                today: today.to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The server's UTC date.
+pub fn utc_today() -> jiff::civil::Date {
+    jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
 }
 
 impl Default for ServeConfig {
     fn default() -> Self {
         Self {
             rate_per_second: 5_000.0,
+            admin_token: AdminToken::random(),
+            day_window: Some(DayWindow::default()),
+            origins: Vec::new(),
         }
     }
 }
@@ -175,20 +274,64 @@ impl AppState {
     pub fn store(&self) -> &Store {
         &self.store
     }
+
+    /// The admin token (for the banner at start, tests and tools).
+    pub fn admin_token(&self) -> &AdminToken {
+        &self.config.admin_token
+    }
 }
 
-/// The router.
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: the shoppers' browsers (reports) and the widget's files.
+    Public,
+    /// The shop: needs the admin token ([`auth`]).
+    Admin,
+}
+
+/// Every route of the collector with who may call it. [`router`] is built
+/// from this table, and a test calls every admin route without the token,
+/// so a new route cannot slip out unprotected.
+pub fn routes() -> Vec<(&'static str, Access, MethodRouter<Arc<AppState>>)> {
+    use Access::{Admin, Public};
+    vec![
+        ("/v1/reports", Public, post(post_report)),
+        ("/v1/stats", Admin, get(get_stats)),
+        ("/v1/experiments", Admin, get(list_experiments)),
+        ("/v1/experiments/duration", Admin, get(get_duration)),
+        ("/v1/experiments/{name}", Admin, get(get_experiment)),
+        ("/model.xsm", Public, get(get_model)),
+        ("/placements.json", Public, get(get_placements)),
+        ("/experiments.json", Public, get(get_experiments)),
+    ]
+}
+
+/// The router: the [`routes`] table, the admin ones behind the token, and
+/// security headers on every answer.
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
-        .route("/v1/reports", post(post_report))
-        .route("/v1/stats", get(get_stats))
-        .route("/v1/experiments", get(list_experiments))
-        .route("/v1/experiments/duration", get(get_duration))
-        .route("/v1/experiments/{name}", get(get_experiment))
-        .route("/model.xsm", get(get_model))
-        .route("/placements.json", get(get_placements))
-        .route("/experiments.json", get(get_experiments))
+    let (mut public, mut admin) = (Router::new(), Router::new());
+    for (path, access, method) in routes() {
+        match access {
+            Access::Public => public = public.route(path, method),
+            Access::Admin => admin = admin.route(path, method),
+        }
+    }
+    let admin = admin.route_layer(axum::middleware::from_fn_with_state(
+        state.admin_token().clone(),
+        auth::require,
+    ));
+    let header = |name, value: &'static str| {
+        tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            name,
+            header::HeaderValue::from_static(value),
+        )
+    };
+    public
+        .merge(admin)
         .layer(DefaultBodyLimit::max(MAX_REPORT_BYTES))
+        .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header(header::REFERRER_POLICY, "no-referrer"))
         .with_state(state)
 }
 
@@ -196,7 +339,23 @@ fn error(status: StatusCode, message: String) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
-async fn post_report(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+async fn post_report(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let origins = &state.config.origins;
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let known = origin
+            .to_str()
+            .is_ok_and(|o| origins.is_empty() || origins.iter().any(|k| k == o));
+        if !known {
+            return error(
+                StatusCode::FORBIDDEN,
+                "reports are accepted from the shop's own origins only".into(),
+            );
+        }
+    }
     if !state.take_token() {
         return error(
             StatusCode::TOO_MANY_REQUESTS,
@@ -207,6 +366,9 @@ async fn post_report(State(state): State<Arc<AppState>>, body: Bytes) -> Respons
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
     };
+    if let Err(e) = DayWindow::check(state.config.day_window, &report.day, utc_today()) {
+        return error(StatusCode::BAD_REQUEST, e.to_string());
+    }
     match state.store.insert(&report).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => error(
@@ -472,7 +634,10 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let app = app.layer(tower_http::compression::CompressionLayer::new());
-    eprintln!("{}", banner(&format!("http://{}", listener.local_addr()?)));
+    // One write, and a closed stderr (a log pipe gone) must not stop the
+    // collector: the banner is best effort.
+    let text = banner(&format!("http://{}", listener.local_addr()?)) + "\n";
+    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), text.as_bytes());
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
