@@ -1,8 +1,9 @@
 //! The carousel: a slate rendered into a shadow root, following the
 //! WAI-ARIA Authoring Practices carousel pattern.
 //!
-//! - A `region` with `aria-roledescription="carousel"` and a heading; each
-//!   card is a `group` with `aria-roledescription="slide"` and "k of n".
+//! - A `region` with `aria-roledescription="carousel"` and a heading; the
+//!   cards are the items of a list, each labelled "k of n: title"; button
+//!   names start with their visible label (WCAG 2.5.3).
 //! - Arrow keys, Home and End move between cards (roving tabindex);
 //!   Previous/Next buttons scroll a page. Nothing moves by itself unless
 //!   `autoplay` is asked for; then rotation pauses on hover and focus, has
@@ -189,8 +190,8 @@ fn card(doc: &web_sys::Document, c: &Card, k: usize, n: usize) -> Result<Element
         &[
             ("class", "card"),
             ("part", "card"),
-            ("role", "group"),
-            ("aria-roledescription", "slide"),
+            // A list item (the list gives "k of n" too); no `group` role,
+            // which would leave the list without items.
             ("aria-label", &format!("{} of {n}: {}", k + 1, c.title)),
             ("tabindex", if k == 0 { "0" } else { "-1" }),
         ],
@@ -255,7 +256,8 @@ fn card(doc: &web_sys::Document, c: &Card, k: usize, n: usize) -> Result<Element
         doc,
         "add",
         "add",
-        &format!("Add {} to cart", c.title),
+        // The visible label starts the accessible name (WCAG 2.5.3).
+        &format!("Add to cart: {}", c.title),
         "Add to cart",
     )?;
     b.set_attribute("class", "add")?;
@@ -264,7 +266,7 @@ fn card(doc: &web_sys::Document, c: &Card, k: usize, n: usize) -> Result<Element
         doc,
         "dismiss",
         "dismiss",
-        &format!("Not interested in {}", c.title),
+        &format!("Not interested: {}", c.title),
         "Not interested",
     )?;
     b.set_attribute("class", "dismiss")?;
@@ -401,6 +403,15 @@ fn dismiss(view: &Rc<RefCell<View>>, card: &HtmlElement) {
         if let Ok(Some(section)) = v.track.closest("section") {
             let _ = section.set_attribute("hidden", "");
         }
+        // The message stays on screen and takes the focus, which would
+        // otherwise fall to the page's body.
+        let _ = v.status.set_attribute("class", "empty");
+        let _ = v.status.set_attribute("tabindex", "-1");
+        if had_focus {
+            if let Some(s) = v.status.dyn_ref::<HtmlElement>() {
+                let _ = s.focus();
+            }
+        }
     }
 }
 
@@ -441,9 +452,9 @@ fn on_click(view: &Rc<RefCell<View>>, e: &web_sys::Event) {
             v.paused.set(!v.paused.get());
             if let Some(b) = &v.pause {
                 let (label, t) = if v.paused.get() {
-                    ("Start automatic rotation", "Play")
+                    ("Play automatic rotation", "Play")
                 } else {
-                    ("Stop automatic rotation", "Pause")
+                    ("Pause automatic rotation", "Pause")
                 };
                 let _ = b.set_attribute("aria-label", label);
                 b.set_text_content(Some(t));
@@ -582,7 +593,13 @@ pub(crate) fn mount(
     let controls = el(&doc, "div", &[("class", "controls")])?;
     let autoplay = o.autoplay && !reduced_motion();
     let pause = if autoplay {
-        let b = button(&doc, "control", "pause", "Stop automatic rotation", "Pause")?;
+        let b = button(
+            &doc,
+            "control",
+            "pause",
+            "Pause automatic rotation",
+            "Pause",
+        )?;
         controls.append_child(&b)?;
         Some(b)
     } else {
@@ -628,8 +645,10 @@ pub(crate) fn mount(
             ("aria-live", "polite"),
         ],
     )?;
-    section.append_child(&status)?;
     root.append_child(&section)?;
+    // Beside the section, not in it: when the last card goes the section
+    // is hidden, and the message must still be read (and take the focus).
+    root.append_child(&status)?;
 
     let view = Rc::new(RefCell::new(View {
         engine,

@@ -107,9 +107,14 @@ fn mount_renders_an_accessible_carousel_and_unmount_leaves_nothing_behind() {
     );
     let cards = all(&r, "li[data-id]");
     assert_eq!(cards.len(), n);
-    assert_eq!(
-        cards[0].get_attribute("aria-roledescription").as_deref(),
-        Some("slide")
+    // List items, not groups: the list keeps its items (axe `list`).
+    assert_eq!(cards[0].get_attribute("role"), None);
+    let add = all(&r, "button[data-act=add]")[0].clone();
+    assert!(
+        add.get_attribute("aria-label")
+            .unwrap()
+            .starts_with(&add.text_content().unwrap()),
+        "the visible label starts the accessible name"
     );
     assert!(cards[0]
         .get_attribute("aria-label")
@@ -201,6 +206,25 @@ fn not_interested_removes_the_card_at_once_and_persists() {
         .get_attribute("aria-label")
         .unwrap()
         .starts_with(&format!("1 of {}", after.len())));
+    // Dismissing the rest: the last one leaves the message on screen, with
+    // the focus on it (not on the page's body).
+    while let Some(b) = all(&r, "button[data-act=dismiss]").first().cloned() {
+        let b: HtmlElement = b.unchecked_into();
+        b.focus().unwrap();
+        b.click();
+    }
+    assert!(r
+        .query_selector("section")
+        .unwrap()
+        .unwrap()
+        .has_attribute("hidden"));
+    let status = r.query_selector("[role=status]").unwrap().unwrap();
+    assert!(status
+        .text_content()
+        .unwrap()
+        .ends_with("No more suggestions."));
+    assert_eq!(status.get_attribute("class").as_deref(), Some("empty"));
+    assert_eq!(r.active_element(), Some(status), "focus is on the message");
     drop(c);
     drop(e);
 

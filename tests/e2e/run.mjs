@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
@@ -137,6 +137,34 @@ test('script tag: product page shows reasoned cards under a strict CSP, with a s
   assert.deepEqual(log.filter((l) => l.startsWith('error') || l.startsWith('pageerror')), []);
   mkdirSync(OUT, { recursive: true });
   await page.locator('xsell-recommendations').screenshot({ path: join(OUT, 'carousel.png') });
+  await context.close();
+});
+
+/** axe-core's violations inside the widget (its open shadow root included). */
+async function axeViolations(page) {
+  await page.evaluate(readFileSync('node_modules/axe-core/axe.min.js', 'utf8')); // CDP: outside the page's CSP
+  return page.evaluate(async () => {
+    const r = await window.axe.run('xsell-recommendations', {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+    });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+  });
+}
+
+test('accessibility engine: axe-core (WCAG 2.0-2.2 A/AA and best practice) finds nothing in the widget', async () => {
+  const { context, page } = await open();
+  await page.goto(`${base}/p/${BANANA}`);
+  await waitCards(page, 4);
+  assert.deepEqual(await axeViolations(page), [], 'product page');
+  // The cart, after adding a recommendation; and the home page (either arm).
+  const first = (await cards(page))[0];
+  await page.locator(`xsell-recommendations li[data-id="${first}"] button[data-act=add]`).click();
+  await page.goto(`${base}/cart`);
+  await waitCards(page, 2);
+  assert.deepEqual(await axeViolations(page), [], 'cart page');
+  await page.goto(`${base}/`);
+  await waitCards(page, 1);
+  assert.deepEqual(await axeViolations(page), [], 'home page');
   await context.close();
 });
 
