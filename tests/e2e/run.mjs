@@ -168,6 +168,27 @@ test('accessibility engine: axe-core (WCAG 2.0-2.2 A/AA and best practice) finds
   await context.close();
 });
 
+test('layout: the widget moves nothing on the host page (cumulative layout shift)', async () => {
+  const { context, page } = await open(() => {
+    window.__cls = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (!e.hadRecentInput) window.__cls.push(e.value);
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+  for (const path of [`/p/${BANANA}`, '/']) {
+    await page.goto(`${base}${path}`);
+    await waitCards(page, 1);
+    await page.waitForFunction(() =>
+      [...document.querySelector('xsell-recommendations').shadowRoot.querySelectorAll('img')].every((i) => i.complete));
+    await page.waitForTimeout(300);
+    const shifts = await page.evaluate(() => window.__cls);
+    const cls = shifts.reduce((a, b) => a + b, 0);
+    console.log(`CLS ${path}: ${cls.toFixed(4)} (${shifts.length} shifts)`);
+    assert.ok(cls < 0.01, `${path}: CLS ${cls} from ${shifts.length} shifts`);
+  }
+  await context.close();
+});
+
 test('view -> recommendation -> click -> add to cart -> Not interested survives a reload', async () => {
   const { context, page } = await open();
   await page.goto(`${base}/p/${BANANA}`);
