@@ -418,7 +418,7 @@ mod tests {
     use super::super::experiment::uplift;
     use super::*;
     use xsell_core::privacy::exact::{uniform_below, RandomBits, SplitMix64};
-    use xsell_core::privacy::report::{self, DayCounts, Report, REPORT_VERSION};
+    use xsell_core::privacy::report::{DayCounts, Report};
 
     fn query(pairs: &[(&str, &str)]) -> DurationQuery {
         let get = |k: &str| pairs.iter().find(|p| p.0 == k).map(|p| p.1.to_string());
@@ -570,19 +570,8 @@ mod tests {
             .filter_map(|_| {
                 let metric = ALL_METRICS[uniform_below(rng, ALL_METRICS.len() as u64) as usize];
                 let day = noisy_day(rng, clicks);
-                matches!(metric, Metric::Clicks | Metric::Impressions).then(|| Report {
-                    v: REPORT_VERSION,
-                    day: "2026-12-02".into(),
-                    placement: "cart".into(),
-                    experiment: None,
-                    arm: None,
-                    values: vec![report::noise(
-                        rng,
-                        metric,
-                        report::metric_value(&day, metric),
-                        eps,
-                    )],
-                })
+                matches!(metric, Metric::Clicks | Metric::Impressions)
+                    .then(|| stats::one_metric_report(rng, &day, metric, eps))
             })
             .collect();
         stats::compute(&reports)

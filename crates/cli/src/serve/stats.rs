@@ -431,6 +431,32 @@ pub fn compute(reports: &[Report]) -> Stats {
     }
 }
 
+/// A report carrying `metric` of `day`, noised at `eps`, as the widget
+/// builds one (`build_report` without the ledger or the metric draw): for
+/// tests that choose the metric.
+#[cfg(test)]
+pub(crate) fn one_metric_report(
+    rng: &mut impl xsell_core::privacy::exact::RandomBits,
+    day: &xsell_core::privacy::report::DayCounts,
+    metric: Metric,
+    eps: Epsilon,
+) -> Report {
+    use xsell_core::privacy::report;
+    Report {
+        v: report::REPORT_VERSION,
+        day: "2026-12-02".into(),
+        placement: "cart".into(),
+        experiment: None,
+        arm: None,
+        values: vec![report::noise(
+            rng,
+            metric,
+            report::metric_value(day, metric),
+            eps,
+        )],
+    }
+}
+
 #[cfg(test)]
 mod histogram_tests {
     use super::*;
@@ -590,7 +616,7 @@ mod epsilon_group_tests {
 mod linear_tests {
     use super::*;
     use xsell_core::privacy::exact::{uniform_below, SplitMix64};
-    use xsell_core::privacy::report::{self, DayCounts, REPORT_VERSION};
+    use xsell_core::privacy::report::DayCounts;
 
     /// `n` order-value reports at ε = 1 from random shoppers who order on
     /// 30 % of days, in one of three buckets (a holdout arm reports just
@@ -605,20 +631,7 @@ mod linear_tests {
                     order_value_cents: order,
                     ..Default::default()
                 };
-                let bucket = report::metric_value(&day, Metric::OrderValue);
-                Report {
-                    v: REPORT_VERSION,
-                    day: "2026-12-02".into(),
-                    placement: "cart".into(),
-                    experiment: None,
-                    arm: None,
-                    values: vec![report::noise(
-                        &mut rng,
-                        Metric::OrderValue,
-                        bucket,
-                        Epsilon(1000),
-                    )],
-                }
+                one_metric_report(&mut rng, &day, Metric::OrderValue, Epsilon(1000))
             })
             .collect()
     }
