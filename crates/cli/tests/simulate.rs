@@ -245,7 +245,7 @@ fn the_sample_ratio_check_fires_on_a_broken_split_over_http_and_not_on_a_correct
     for broken in [false, true] {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("r.sqlite");
-        let (addr, _) = spawn_local_with_configs(
+        let (addr, state) = spawn_local_with_configs(
             db.to_str().unwrap(),
             None,
             Configs {
@@ -273,7 +273,7 @@ fn the_sample_ratio_check_fires_on_a_broken_split_over_http_and_not_on_a_correct
         let base = format!("http://{addr}");
         let sent = transport::post_reports(&base, &bodies, 4, &|| {}).unwrap();
         assert_eq!(sent, bodies.len());
-        let a = transport::analysis(&base, NAME, "legacy").unwrap();
+        let a = transport::analysis(&base, state.admin_token().reveal(), NAME, "legacy").unwrap();
         assert_eq!(a["reports"].as_u64(), Some(sent as u64), "nothing lost");
         let srm = &a["srm"];
         assert_eq!(srm["warning"], broken, "{srm}");

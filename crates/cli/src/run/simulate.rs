@@ -121,7 +121,7 @@ pub fn simulate(plan: &SimulatePlan) -> Result<()> {
     // there to protect a public collector, would only slow the run; and
     // the devices report the experiment's past days as they happened, so
     // the day window around today does not apply.
-    let (addr, _state) = spawn_local_with_configs(
+    let (addr, state) = spawn_local_with_configs(
         &spec,
         None,
         configs,
@@ -145,7 +145,8 @@ pub fn simulate(plan: &SimulatePlan) -> Result<()> {
     let truth = truth::by_arm(&devices);
     let mut tables = Vec::new();
     for control in CONTROLS {
-        let analysis = transport::analysis(&base, EXPERIMENT, control)?;
+        let analysis =
+            transport::analysis(&base, state.admin_token().reveal(), EXPERIMENT, control)?;
         let stored = analysis["reports"].as_u64().unwrap_or(0);
         if stored != sent as u64 {
             bail!(

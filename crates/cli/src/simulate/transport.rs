@@ -115,9 +115,11 @@ pub fn post_reports(
     Ok(delivered.into_inner())
 }
 
-/// `GET {base}/v1/experiments/{name}?control={control}` as JSON.
+/// `GET {base}/v1/experiments/{name}?control={control}` as JSON, with the
+/// collector's admin token.
 pub fn analysis(
     base: &str,
+    token: &str,
     name: &str,
     control: &str,
 ) -> Result<serde_json::Value, TransportError> {
@@ -126,7 +128,10 @@ pub fn analysis(
         url: url.clone(),
         reason,
     };
-    match ureq::get(&url).call() {
+    match ureq::get(&url)
+        .set("authorization", &format!("Bearer {token}"))
+        .call()
+    {
         Ok(r) => r.into_json().map_err(|e| fail(e.to_string())),
         Err(ureq::Error::Status(status, r)) => Err(TransportError::Refused {
             url: url.clone(),
