@@ -14,6 +14,7 @@
 //!   the clock and randomness injected. The browser layer drives it.
 #![warn(missing_docs)]
 
+mod clock;
 pub mod device;
 mod error;
 pub mod format;

@@ -7,6 +7,7 @@
 use super::exact::{uniform_below, RandomBits};
 use super::ledger::{BudgetError, Ledger};
 use super::mechanisms::{self, Epsilon};
+use crate::clock::valid_day;
 use serde::{Deserialize, Serialize};
 
 /// Report format version the widget sends (3: an optional experiment and
@@ -185,18 +186,6 @@ pub fn valid_placement(p: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
-fn valid_day(d: &str) -> bool {
-    let b = d.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && [0, 1, 2, 3, 5, 6, 8, 9]
-            .iter()
-            .all(|&k| b[k].is_ascii_digit())
-        && (1..=12).contains(&d[5..7].parse::<u32>().unwrap_or(0))
-        && (1..=31).contains(&d[8..10].parse::<u32>().unwrap_or(0))
-}
-
 impl Report {
     /// Parses and validates a report body.
     pub fn parse(body: &[u8]) -> Result<Report, ReportError> {
@@ -245,7 +234,7 @@ impl Report {
             return Err(invalid(
                 "day",
                 format!(
-                    "`{}` is not YYYY-MM-DD",
+                    "`{}` is not a calendar date YYYY-MM-DD (1970–9999)",
                     self.day.chars().take(20).collect::<String>()
                 ),
             ));
@@ -617,6 +606,10 @@ mod tests {
             (
                 good.replace("\"day\":\"2026-11-22\"", "\"day\":\"2026-11-22T10:11:12Z\""),
                 "day",
+            ),
+            (
+                good.replace("\"day\":\"2026-11-22\"", "\"day\":\"2026-02-31\""),
+                "calendar date",
             ),
             (
                 good.replacen("\"bound\":50", "\"bound\":1000000", 1),

@@ -23,6 +23,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::config::PlacementConfig;
+use crate::clock::day_number;
 use crate::error::ParamError;
 use crate::guard::{ensure, ParamGuard, Valid};
 use crate::privacy::exact::{uniform_below, SplitMix64};
@@ -115,38 +116,6 @@ fn invalid(field: &'static str, value: impl Into<String>, allowed: &'static str)
         value: value.into(),
         allowed,
     }
-}
-
-/// Whether `d` is a real calendar day `YYYY-MM-DD` (1970–9999).
-pub fn valid_day(d: &str) -> bool {
-    day_number(d).is_some()
-}
-
-/// Days since 1970-01-01 of a calendar day `YYYY-MM-DD`, if it is one.
-pub fn day_number(d: &str) -> Option<u64> {
-    let b = d.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<u64> {
-        let s = &d[r];
-        s.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| s.parse().ok())?
-    };
-    let (y, m, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    if y < 1970 || !(1..=12).contains(&m) || day == 0 {
-        return None;
-    }
-    // Days from civil (H. Hinnant), checked by the round trip through
-    // `utc_day`: 2026-02-31 maps to another day and is refused.
-    let (y2, m2) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    let era = y2 / 400;
-    let yoe = y2 - era * 400;
-    let doy = (153 * m2 + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let n = (era * 146_097 + doe).checked_sub(719_468)?;
-    (super::utc_day(n * super::MS_PER_DAY) == d).then_some(n)
 }
 
 impl ParamGuard for Experiment {

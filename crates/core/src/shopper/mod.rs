@@ -7,7 +7,6 @@
 //! deterministically, and the browser layer only converts, stores, sends
 //! and draws.
 
-mod clock;
 mod config;
 mod experiment;
 mod ids;
@@ -15,14 +14,12 @@ mod legacy;
 mod present;
 mod reports;
 
-pub use clock::{utc_day, MS_PER_DAY};
+pub use crate::clock::{day_number, utc_day, valid_day, MS_PER_DAY};
 pub use config::{
     Layout, Pin, PlacementConfig, Placements, ValidPlacement, CONFIG_VERSION, DEFAULT_HEADING,
     MAX_SLOTS,
 };
-pub use experiment::{
-    day_number, valid_day, Arm, ArmKind, Experiment, Experiments, EXPERIMENTS_VERSION,
-};
+pub use experiment::{Arm, ArmKind, Experiment, Experiments, EXPERIMENTS_VERSION};
 pub use ids::IdIndex;
 pub use present::{format_price, safe_url, Card, Presentation};
 pub use reports::{OutgoingReport, REPORTS_PER_DAY};

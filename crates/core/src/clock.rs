@@ -1,6 +1,7 @@
 //! Time as the shopper sees it: milliseconds since the epoch, injected by
 //! the caller (the browser's `Date.now()`, a test's script, a simulator's
-//! virtual clock), and the UTC day reports are keyed by.
+//! virtual clock), the UTC day reports are keyed by, and its inverse: the
+//! one calendar check of the core (reports, experiment files).
 
 /// Milliseconds in a day.
 pub const MS_PER_DAY: u64 = 86_400_000;
@@ -19,6 +20,38 @@ pub fn utc_day(ms: u64) -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + u64::from(month <= 2);
     format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Whether `d` is a real calendar day `YYYY-MM-DD` (1970–9999).
+pub fn valid_day(d: &str) -> bool {
+    day_number(d).is_some()
+}
+
+/// Days since 1970-01-01 of a calendar day `YYYY-MM-DD`, if it is one.
+pub fn day_number(d: &str) -> Option<u64> {
+    let b = d.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u64> {
+        let s = &d[r];
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
+    };
+    let (y, m, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if y < 1970 || !(1..=12).contains(&m) || day == 0 {
+        return None;
+    }
+    // Days from civil (H. Hinnant), checked by the round trip through
+    // `utc_day`: 2026-02-31 maps to another day and is refused.
+    let (y2, m2) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y2 / 400;
+    let yoe = y2 - era * 400;
+    let doy = (153 * m2 + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let n = (era * 146_097 + doe).checked_sub(719_468)?;
+    (utc_day(n * MS_PER_DAY) == d).then_some(n)
 }
 
 #[cfg(test)]
