@@ -8,10 +8,7 @@ use xsell_core::shopper::{utc_day, Experiments, Placements};
 use xsell_core::Valid;
 
 fn today() -> String {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
-    utc_day(ms)
+    utc_day(super::now_ms())
 }
 
 pub fn check(file: &Path) -> Result<()> {

@@ -33,6 +33,13 @@ pub fn run(plan: Plan) -> Result<()> {
     }
 }
 
+/// The system clock, ms since 1970 (the clock the core's days come from).
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
 fn bar(len: u64, msg: &str) -> ProgressBar {
     let pb = ProgressBar::new(len);
     pb.set_style(

@@ -69,9 +69,7 @@ pub fn simulate(plan: &SimulatePlan) -> Result<()> {
     );
 
     // The experiment runs over the last `days` days, today included.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_millis() as u64;
+    let now = super::now_ms();
     let first_day_ms = (now / MS_PER_DAY - u64::from(plan.days - 1)) * MS_PER_DAY;
     let file = experiment_file(EXPERIMENT, PLACEMENT, &utc_day(first_day_ms), &utc_day(now));
     let settings = ShopperSettings {
