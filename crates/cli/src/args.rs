@@ -175,6 +175,26 @@ pub enum Command {
         #[arg(long)]
         sensitivity: bool,
     },
+    /// Multi-touch attribution of a path summary (ChannelAttribution's
+    /// input form): exact first-order Markov removal effects beside
+    /// first-touch, last-touch and linear, with 95 % bootstrap intervals.
+    Attribution {
+        /// CSV with the header path,total_conversions,total_conversion_value,total_null; channels separated by `>`.
+        #[arg(long)]
+        paths: PathBuf,
+        /// Write JSON instead of the table: to FILE, or to stdout without one.
+        #[arg(long, value_name = "FILE", num_args = 0..=1)]
+        json: Option<Option<PathBuf>>,
+        /// Poisson-bootstrap resamples for the intervals (0: none).
+        #[arg(long, default_value_t = 200)]
+        resamples: usize,
+        /// Seed of the resampling.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Skip malformed rows (and report how many) instead of stopping.
+        #[arg(long)]
+        skip_bad_rows: bool,
+    },
     /// Write or check an experiment file (docs/experiments.md).
     Experiment {
         #[command(subcommand)]

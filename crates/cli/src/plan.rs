@@ -102,6 +102,11 @@ pub enum PlanError {
     /// `--clients` out of range.
     #[error("--clients {0}: simulate 1 to 10,000,000 devices")]
     Clients(u64),
+    /// `--resamples` out of range.
+    #[error(
+        "--resamples {0}: at most 100,000 bootstrap resamples (200 give stable 95 % intervals)"
+    )]
+    Resamples(usize),
     /// `--days` out of range.
     #[error("--days {0}: an experiment runs 1 to 366 days")]
     Days(u32),
@@ -135,8 +140,25 @@ pub enum Plan {
     Simulate(SimulatePlan),
     /// `xsell experiment check`.
     ExperimentCheck(PathBuf),
+    /// `xsell attribution`.
+    Attribution(AttributionPlan),
     /// `xsell experiment add`.
     ExperimentAdd(ExperimentAddPlan),
+}
+
+/// `xsell attribution`.
+#[derive(Debug)]
+pub struct AttributionPlan {
+    /// The path summary.
+    pub paths: PathBuf,
+    /// JSON output: `Some(None)` to stdout, `Some(Some(file))` to a file.
+    pub json: Option<Option<PathBuf>>,
+    /// Bootstrap resamples.
+    pub resamples: usize,
+    /// Their seed.
+    pub seed: u64,
+    /// Malformed rows: stop or skip.
+    pub bad_rows: BadRows,
 }
 
 /// `xsell experiment add`.
@@ -537,6 +559,31 @@ impl Plan {
                     model: input("--model", model)?,
                     items,
                     n,
+                })
+            }
+            Command::Attribution {
+                paths,
+                json,
+                resamples,
+                seed,
+                skip_bad_rows,
+            } => {
+                if resamples > 100_000 {
+                    return Err(PlanError::Resamples(resamples));
+                }
+                Plan::Attribution(AttributionPlan {
+                    paths: input("--paths", paths)?,
+                    json: match json {
+                        Some(Some(f)) => Some(Some(output("--json", f)?)),
+                        other => other,
+                    },
+                    resamples,
+                    seed,
+                    bad_rows: if skip_bad_rows {
+                        BadRows::Skip
+                    } else {
+                        BadRows::Fail
+                    },
                 })
             }
             Command::Experiment { action } => match action {

@@ -14,6 +14,7 @@
 //!   the clock and randomness injected. The browser layer drives it.
 #![warn(missing_docs)]
 
+pub mod attribution;
 mod clock;
 pub mod device;
 mod error;

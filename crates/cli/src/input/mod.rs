@@ -97,7 +97,7 @@ pub struct ReadStats {
 }
 
 impl ReadStats {
-    fn reject(&mut self, policy: BadRows, e: RowError) -> Result<(), InputError> {
+    pub(crate) fn reject(&mut self, policy: BadRows, e: RowError) -> Result<(), InputError> {
         match policy {
             BadRows::Fail => Err(InputError::Row(e)),
             BadRows::Skip => {

@@ -2,6 +2,7 @@
 //! the reports. Every choice made on data (tuning, θ, the baselines'
 //! settings) happens in the library; this layer only loads and reports.
 
+mod attribution;
 mod eval;
 mod experiment;
 mod model;
@@ -30,6 +31,7 @@ pub fn run(plan: Plan) -> Result<()> {
         Plan::Simulate(p) => simulate::simulate(&p),
         Plan::ExperimentCheck(f) => experiment::check(&f),
         Plan::ExperimentAdd(p) => experiment::add(&p),
+        Plan::Attribution(p) => attribution::attribution(&p),
     }
 }
 

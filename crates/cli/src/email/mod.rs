@@ -1,0 +1,4 @@
+//! `xsell email`: recommendation blocks for e-mail campaigns.
+
+pub mod render;
+pub mod view;
