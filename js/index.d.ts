@@ -27,6 +27,8 @@ export interface LoadOptions {
   placements?: PlacementsConfig;
   /** The experiments: a URL (e.g. "/experiments.json") or the file's JSON (see docs/experiments.md). */
   experiments?: string | ExperimentsConfig;
+  /** Days after its first touch a journey ends without a purchase (1-90; default 30). */
+  journeyWindowDays?: number;
 }
 
 /** One arm of an experiment. */

@@ -83,6 +83,11 @@ export function start({ autoTrack: track = true, elementName, ...options } = {})
   engine.catch((e) => console.warn(String(e?.message ?? e)));
   defineElement(engine, elementName);
   engine.then((e) => {
+    try {
+      e.recordArrival();
+    } catch (err) {
+      console.warn(String(err?.message ?? err));
+    }
     if (track) autoTrack(e);
     const flush = () => {
       try {

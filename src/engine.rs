@@ -39,6 +39,8 @@ pub struct Options {
     pub placements: Option<Placements>,
     /// The shop's experiments (the JSON of `docs/experiments.md`).
     pub experiments: Option<Experiments>,
+    /// Days after its first touch a journey ends unconverted (default 30).
+    pub journey_window_days: Option<u32>,
 }
 
 /// The option names, as JavaScript writes them.
@@ -51,6 +53,7 @@ const OPTION_FIELDS: &[&str] = &[
     "sameOriginImages",
     "placements",
     "experiments",
+    "journeyWindowDays",
 ];
 
 /// Item ids out of a GA4 e-commerce payload: `{items: [{item_id}]}` or
@@ -113,6 +116,7 @@ fn engine_options(options: JsValue) -> Result<(Options, Valid<ShopperSettings>),
         },
         placements: options.placements.take().unwrap_or_default(),
         experiments: options.experiments.take().unwrap_or_default(),
+        journey_window_days: options.journey_window_days.unwrap_or(30),
     }
     .check()
     .map_err(|e| js_error(format!("options: {e}")))?;
@@ -315,6 +319,66 @@ impl Engine {
             .borrow_mut()
             .track(event, &items, value)
             .map_err(|e| js_error(e.to_string()))
+    }
+
+    /// Records this page load as an arrival (call once per page): its
+    /// channel from the UTM parameters and the referrer's host, and an
+    /// e-mail block's landing from its `xs_c`/`xs_a`/`xs_r` parameters,
+    /// which are then removed from the address bar (so a shared or
+    /// reloaded link does not count again). Nothing of the URL is kept.
+    /// Returns the channel, or `null` for a page reached inside the shop.
+    #[wasm_bindgen(js_name = recordArrival)]
+    pub fn record_arrival(&self) -> Result<Option<String>, JsValue> {
+        let Some(window) = web_sys::window() else {
+            return Ok(None);
+        };
+        let href = window.location().href().unwrap_or_default();
+        let Ok(url) = web_sys::Url::new(&href) else {
+            return Ok(None);
+        };
+        let q = url.search_params();
+        let get = |k: &str| q.get(k).filter(|v| !v.is_empty());
+        let referrer = window.document().map(|d| d.referrer()).unwrap_or_default();
+        let referrer_host = web_sys::Url::new(&referrer).ok().map(|u| u.hostname());
+        let (medium, source) = (get("utm_medium"), get("utm_source"));
+        let (campaign, arm) = (get("xs_c"), get("xs_a"));
+        let answer = get("xs_r").and_then(|r| r.parse::<u8>().ok());
+        let own_host = url.hostname();
+        let arrival = xsell_core::attribution::journey::Arrival {
+            utm_medium: medium.as_deref(),
+            utm_source: source.as_deref(),
+            email_token: campaign.is_some(),
+            click_id: [
+                "gclid", "fbclid", "msclkid", "dclid", "gbraid", "wbraid", "ttclid",
+            ]
+            .iter()
+            .any(|k| get(k).is_some()),
+            referrer_host: referrer_host.as_deref().filter(|h| !h.is_empty()),
+            own_host: &own_host,
+        };
+        let landing = campaign
+            .as_deref()
+            .zip(arm.as_deref())
+            .map(|(campaign, arm)| xsell_core::shopper::EmailLanding {
+                campaign,
+                arm,
+                answer,
+            });
+        let channel = self
+            .live
+            .borrow_mut()
+            .arrive(&arrival, landing)
+            .map_err(|e| js_error(e.to_string()))?;
+        if campaign.is_some() {
+            for k in ["xs_c", "xs_a", "xs_s", "xs_r"] {
+                q.delete(k);
+            }
+            url.set_search(&q.to_string().as_string().unwrap_or_default());
+            if let Ok(h) = window.history() {
+                let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&url.href()));
+            }
+        }
+        Ok(channel.map(|c| c.as_str().to_string()))
     }
 
     /// The slate for a placement: `{placement, reason, items: [{id, title,

@@ -116,6 +116,16 @@ impl Live {
         self.save_device();
     }
 
+    pub(crate) fn arrive(
+        &mut self,
+        arrival: &xsell_core::attribution::journey::Arrival<'_>,
+        landing: Option<xsell_core::shopper::EmailLanding<'_>>,
+    ) -> Result<Option<xsell_core::attribution::journey::Channel>, ShopperError> {
+        let channel = self.shopper.arrive(arrival, landing, now_ms())?;
+        self.save_device();
+        Ok(channel)
+    }
+
     pub(crate) fn record_relevance(
         &mut self,
         placement: &str,

@@ -154,7 +154,7 @@ impl Reporter {
                 .send_beacon_with_opt_str(&endpoint, Some(&r.body))
             {
                 Ok(true) => {
-                    shopper.report_sent(&r.day, &r.placement);
+                    shopper.report_sent(&r);
                     sent += 1;
                 }
                 Ok(false) => warn("the browser refused the report beacon (queue full)"),

@@ -560,6 +560,52 @@ async function offerExperiments() {
   return experiments;
 }
 
+/** Channel attribution of a range of days (/v1/attribution). */
+async function showAttribution(from, to) {
+  const q = new URLSearchParams();
+  if (from) q.set('from', from);
+  if (to) q.set('to', to);
+  const r = await adminFetch(`/v1/attribution?${q}`).catch(() => null);
+  const summary = $('att-summary');
+  $('att-charts').replaceChildren();
+  $('att-details').hidden = true;
+  if (!r?.ok) {
+    summary.textContent = r ? `No attribution: ${(await r.json().catch(() => ({}))).error ?? r.status}` : 'The collector did not answer.';
+    return;
+  }
+  const a = await r.json();
+  if (!a.estimate) {
+    summary.textContent = `No journey reports from ${a.from} to ${a.to}.`;
+    return;
+  }
+  const e = a.estimate;
+  const fit = e.fit_chi2 / e.fit_df;
+  summary.textContent = `${e.reports} journey reports from ${a.from} to ${a.to}: about ${e.point.conversions.toFixed(0)} conversions. `
+    + `Fit of the chain: chi-square ${e.fit_chi2.toFixed(0)} on ${e.fit_df} degrees of freedom${fit > 1.2 ? ' — the journeys do not look like a first-order chain; read the Markov numbers with care' : ''}.`;
+  const rows = (key) => e.point.channels.map((c, k) => ({
+    label: c.channel,
+    est: { value: c[key], low: e.intervals[k][key].lo, high: e.intervals[k][key].hi, n: e.reports },
+  }));
+  $('att-charts').append(
+    chart('Conversions credited (Markov)', rows('markov_conversions'), (x) => x.toFixed(0)),
+    chart('Removal effect', rows('removal_effect'), pct, 1),
+  );
+  const tbody = $('att-table').tBodies[0];
+  tbody.replaceChildren(...e.point.channels.map((c, k) => {
+    const iv = e.intervals[k];
+    const tr = document.createElement('tr');
+    for (const v of [c.channel, `${pct(c.removal_effect)} (${pct(iv.removal_effect.lo)} … ${pct(iv.removal_effect.hi)})`,
+      `${c.markov_conversions.toFixed(0)} (${iv.markov_conversions.lo.toFixed(0)} … ${iv.markov_conversions.hi.toFixed(0)})`,
+      c.first_touch.toFixed(0), c.last_touch.toFixed(0), c.linear.toFixed(0)]) {
+      const td = document.createElement('td');
+      td.textContent = v;
+      tr.append(td);
+    }
+    return tr;
+  }));
+  $('att-details').hidden = false;
+}
+
 const params = new URLSearchParams(location.search);
 /** The page's query with `changes` applied, kept in the address bar. */
 const remember = (changes) => {
@@ -610,4 +656,9 @@ $('dur-form').addEventListener('submit', (e) => {
 });
 $('dur-fill').addEventListener('click', fillDuration);
 durationFields();
+$('att-pick').addEventListener('submit', (e) => {
+  e.preventDefault();
+  showAttribution($('att-from').value, $('att-to').value);
+});
+showAttribution('', '');
 if (params.get('experiment')) showExperiment(params.get('experiment'), params.get('from'), params.get('to'), params.get('control'));

@@ -7,8 +7,8 @@
 //   XSELL_OUT    where the screenshot goes (default out/e2e)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
@@ -446,4 +446,86 @@ test('checkout survey: the answer is counted on the device and sent only noised'
   assert.equal(counts.find((c) => c.placement === 'checkout')?.counts.relevance, 4);
   assert.equal(beacons.length, 0, 'nothing leaves while the page is open');
   await context.close();
+});
+
+test('e-mail: blocks from `xsell email` render in Chromium within 600 px, fetch nothing but item images, read in dark mode, and pass axe', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xsell-email-'));
+  const day = (d) => new Date(Date.UTC(2026, 10, d, 10)).toISOString().replace('.000', '');
+  const rows = ['recipient,order,time,item'];
+  // Twelve recipients (keys like e-mail addresses), two orders each.
+  for (let r = 0; r < 12; r++) {
+    for (const [o, d, items] of [[1, 2, ['24852', '13176']], [2, 20, ['21137', '47209', String(27845 + r)]]]) {
+      for (const it of items) rows.push(`shopper${r}@inbox.example,${r}-${o},${day(d)},${it}`);
+    }
+  }
+  writeFileSync(join(dir, 'recipients.csv'), rows.join('\n') + '\n');
+  const out = join(dir, 'campaign');
+  const run = spawnSync(process.env.XSELL_CLI ?? 'target/release/xsell', [
+    'email', '--model', MODEL, '--recipients', join(dir, 'recipients.csv'), '--campaign', 'winter-picks',
+    '--shop-url', base, '--survey', '--control', '50', '--previews', '2', '--now', '2026-12-01T09:00:00Z', '-o', out,
+  ], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const previews = readdirSync(join(out, 'preview'));
+  assert.ok(previews.length >= 2, `previews: ${previews}`);
+  const assignments = readFileSync(join(out, 'assignments.csv'), 'utf8');
+  assert.match(assignments, /,legacy,/);
+  assert.match(assignments, /,xsell,/);
+  for (const [k, file] of previews.entries()) {
+    const url = `file://${join(out, 'preview', file)}`;
+    // As a mail client shows it: no JavaScript.
+    const context = await browser.newContext({ viewport: { width: 900, height: 1400 }, javaScriptEnabled: false });
+    const page = await context.newPage();
+    const requests = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(url);
+    await page.waitForLoadState('networkidle');
+    const others = requests.filter((u) => u !== url && !u.startsWith(`${base}/img/`));
+    assert.deepEqual(others, [], 'only item images are fetched: no fonts, CSS, pixels or scripts');
+    // The content (every table, image and link; mrml's outer wrapper only
+    // paints the background across the window) spans at most 600 px.
+    const span = await page.evaluate(() => {
+      const boxes = [...document.body.querySelectorAll('table, img, a')].map((e) => e.getBoundingClientRect());
+      return Math.max(...boxes.map((b) => b.right)) - Math.min(...boxes.map((b) => b.left));
+    });
+    assert.ok(span <= 600.5, `content spans ${span}px`);
+    const links = await page.$$eval('a', (as) => as.map((a) => a.href));
+    assert.ok(links.length >= 3);
+    for (const l of links) {
+      assert.ok(l.startsWith(base), l);
+      assert.doesNotMatch(l, /inbox\.example|shopper\d/, 'no recipient field in a link');
+      assert.match(l, /xs_c=winter-picks&xs_a=(xsell|legacy)&xs_(s|r)=\d$/);
+    }
+    assert.equal(links.filter((l) => /xs_r=\d$/.test(l)).length, 5, 'five survey links');
+    const html = readFileSync(join(out, 'preview', file), 'utf8');
+    assert.doesNotMatch(html, /<script|<link|@import|inbox\.example/);
+    await page.screenshot({ path: join(OUT, `email-${k}.png`), fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const dark = await page.evaluate(() => {
+      const bg = getComputedStyle(document.body).backgroundColor;
+      const title = [...document.querySelectorAll('a')].find((a) => a.textContent.trim().length > 3);
+      return { bg, fg: getComputedStyle(title).color };
+    });
+    const lum = (c) => {
+      const [r, g, b] = c.match(/\d+/g).slice(0, 3).map((x) => Number(x) / 255)
+        .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const [hi, lo] = [lum(dark.fg), lum(dark.bg)].sort((a, b) => b - a);
+    assert.ok((hi + 0.05) / (lo + 0.05) >= 4.5, `dark-mode contrast of ${JSON.stringify(dark)}`);
+    await page.screenshot({ path: join(OUT, `email-${k}-dark.png`), fullPage: true });
+    await context.close();
+    // axe needs JavaScript: a second look with it on.
+    const axeContext = await browser.newContext();
+    const axePage = await axeContext.newPage();
+    await axePage.goto(url);
+    await axePage.evaluate(readFileSync('node_modules/axe-core/axe.min.js', 'utf8'));
+    const violations = await axePage.evaluate(async () => {
+      const r = await window.axe.run(document, {
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+      });
+      return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+    });
+    assert.deepEqual(violations, [], file);
+    await axeContext.close();
+  }
 });

@@ -4,6 +4,7 @@
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
+use xsell_cli::email::recipients::RecipientFormat;
 use xsell_cli::input::{CatalogFormat, EventFormat};
 
 /// The `xsell` command line.
@@ -195,6 +196,65 @@ pub enum Command {
         #[arg(long)]
         skip_bad_rows: bool,
     },
+    /// Recommendation blocks for an e-mail campaign: HTML and plain text
+    /// per recipient, merge data for the shop's own template, and a
+    /// control group (docs/email.md).
+    Email {
+        /// Model file.
+        #[arg(long)]
+        model: PathBuf,
+        /// Recipients export: CSV `recipient,order,time,item` or JSON lines.
+        #[arg(long)]
+        recipients: PathBuf,
+        /// Its form.
+        #[arg(long, value_enum, default_value = "auto")]
+        recipients_format: RecipientFormat,
+        /// Campaign name (1-32 of a-z 0-9 _ -; it travels in the links).
+        #[arg(long)]
+        campaign: String,
+        /// The shop's base URL, e.g. https://shop.example (links and images are made absolute against it).
+        #[arg(long)]
+        shop_url: String,
+        /// Cards per block (1-8).
+        #[arg(long, default_value_t = 4)]
+        slots: usize,
+        /// Percent of recipients in the control arm (0-50).
+        #[arg(long, default_value_t = 10)]
+        control: u8,
+        /// What the control arm gets: the legacy co-purchase block, or none.
+        #[arg(long, value_enum, default_value = "legacy")]
+        control_block: ControlBlock,
+        /// Add the five-link relevance question under the cards.
+        #[arg(long)]
+        survey: bool,
+        /// Rotation state (read and updated): items of a recipient's recent campaigns are not repeated.
+        #[arg(long)]
+        rotation: Option<PathBuf>,
+        /// How far back the rotation looks, days.
+        #[arg(long, default_value_t = 14)]
+        rotation_days: u32,
+        /// Items bought this many days back or less are not recommended.
+        #[arg(long, default_value_t = 30)]
+        recent_days: u32,
+        /// Heading over the cards.
+        #[arg(long, default_value = "Picked for you")]
+        heading: String,
+        /// Put before prices.
+        #[arg(long, default_value = "$")]
+        currency: String,
+        /// Whole preview documents per arm (preview/).
+        #[arg(long, default_value_t = 3)]
+        previews: usize,
+        /// The campaign's time (RFC 3339; default now): what "recent" is measured from.
+        #[arg(long)]
+        now: Option<String>,
+        /// Output directory (created).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Skip malformed rows (and report how many) instead of stopping.
+        #[arg(long)]
+        skip_bad_rows: bool,
+    },
     /// Write or check an experiment file (docs/experiments.md).
     Experiment {
         #[command(subcommand)]
@@ -211,6 +271,15 @@ pub enum Command {
         #[arg(long, short, default_value_t = 10)]
         n: usize,
     },
+}
+
+/// What an e-mail campaign's control arm gets.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ControlBlock {
+    /// The legacy co-purchase block (no personalisation).
+    Legacy,
+    /// No block.
+    None,
 }
 
 /// `xsell experiment` subcommands.

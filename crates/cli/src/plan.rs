@@ -102,6 +102,26 @@ pub enum PlanError {
     /// `--clients` out of range.
     #[error("--clients {0}: simulate 1 to 10,000,000 devices")]
     Clients(u64),
+    /// A campaign name that cannot travel in links.
+    #[error(
+        "--campaign {0:?}: use 1-32 characters of a-z, 0-9, _ and - (it travels in every link)"
+    )]
+    Campaign(String),
+    /// A shop URL that is not absolute http(s).
+    #[error("--shop-url {0:?}: give the shop's absolute http(s) base, e.g. https://shop.example (no query or fragment)")]
+    ShopUrl(String),
+    /// Slots out of range.
+    #[error("--slots {0}: an e-mail block has 1 to 8 cards")]
+    EmailSlots(usize),
+    /// Control share out of range.
+    #[error("--control {0}: the control arm takes 0 to 50 percent of recipients")]
+    Control(u8),
+    /// Heading or currency out of range.
+    #[error("--heading must be 1-120 characters and --currency at most 8")]
+    Heading,
+    /// An unreadable --now.
+    #[error("--now: {0}")]
+    Now(String),
     /// `--resamples` out of range.
     #[error(
         "--resamples {0}: at most 100,000 bootstrap resamples (200 give stable 95 % intervals)"
@@ -142,8 +162,33 @@ pub enum Plan {
     ExperimentCheck(PathBuf),
     /// `xsell attribution`.
     Attribution(AttributionPlan),
+    /// `xsell email`.
+    Email(EmailPlan),
     /// `xsell experiment add`.
     ExperimentAdd(ExperimentAddPlan),
+}
+
+/// `xsell email`.
+#[derive(Debug)]
+pub struct EmailPlan {
+    /// Model file.
+    pub model: PathBuf,
+    /// Recipients file and form.
+    pub recipients: (PathBuf, xsell_cli::email::recipients::RecipientFormat),
+    /// Rotation state file.
+    pub rotation: Option<PathBuf>,
+    /// Items bought this recently are not recommended, days.
+    pub recent_days: u32,
+    /// Previews per arm.
+    pub previews: usize,
+    /// The campaign's time, ms since 1970 (None: now).
+    pub now_ms: Option<u64>,
+    /// Output directory.
+    pub out: PathBuf,
+    /// Malformed rows: stop or skip.
+    pub bad_rows: BadRows,
+    /// The campaign.
+    pub settings: xsell_cli::email::CampaignSettings,
 }
 
 /// `xsell attribution`.
@@ -365,6 +410,14 @@ fn optional_input(flag: &'static str, path: Option<PathBuf>) -> Result<Option<Pa
     path.map(|p| input(flag, p)).transpose()
 }
 
+/// An output directory: new (its parent exists) or an existing directory.
+fn output_dir(flag: &'static str, path: PathBuf) -> Result<PathBuf, PlanError> {
+    if path.is_dir() {
+        return Ok(path);
+    }
+    output(flag, path)
+}
+
 fn output(flag: &'static str, path: PathBuf) -> Result<PathBuf, PlanError> {
     if path.is_dir() {
         return Err(PlanError::OutputIsDirectory { flag, path });
@@ -559,6 +612,75 @@ impl Plan {
                     model: input("--model", model)?,
                     items,
                     n,
+                })
+            }
+            Command::Email {
+                model,
+                recipients,
+                recipients_format,
+                campaign,
+                shop_url,
+                slots,
+                control,
+                control_block,
+                survey,
+                rotation,
+                rotation_days,
+                recent_days,
+                heading,
+                currency,
+                previews,
+                now,
+                out,
+                skip_bad_rows,
+            } => {
+                use xsell_core::email::{check_shop_url, valid_campaign, EmailArm};
+                if !valid_campaign(&campaign) {
+                    return Err(PlanError::Campaign(campaign));
+                }
+                let shop = check_shop_url(&shop_url).ok_or(PlanError::ShopUrl(shop_url))?;
+                if !(1..=8).contains(&slots) {
+                    return Err(PlanError::EmailSlots(slots));
+                }
+                if control > 50 {
+                    return Err(PlanError::Control(control));
+                }
+                if heading.is_empty() || heading.len() > 120 || currency.len() > 8 {
+                    return Err(PlanError::Heading);
+                }
+                let now_ms = now
+                    .map(|t| xsell_cli::email::recipients::parse_time(&t).map_err(PlanError::Now))
+                    .transpose()?;
+                if let Some(r) = &rotation {
+                    output("--rotation", r.clone())?;
+                }
+                Plan::Email(EmailPlan {
+                    model: input("--model", model)?,
+                    recipients: (input("--recipients", recipients)?, recipients_format),
+                    rotation,
+                    recent_days,
+                    previews: previews.min(20),
+                    now_ms,
+                    out: output_dir("--out", out)?,
+                    bad_rows: if skip_bad_rows {
+                        BadRows::Skip
+                    } else {
+                        BadRows::Fail
+                    },
+                    settings: xsell_cli::email::CampaignSettings {
+                        campaign,
+                        shop,
+                        slots,
+                        control_percent: control,
+                        control: match control_block {
+                            crate::args::ControlBlock::Legacy => EmailArm::Legacy,
+                            crate::args::ControlBlock::None => EmailArm::NoBlock,
+                        },
+                        survey,
+                        heading,
+                        currency,
+                        rotation_ms: u64::from(rotation_days) * 86_400_000,
+                    },
                 })
             }
             Command::Attribution {

@@ -1067,3 +1067,61 @@ fn reports_from_a_foreign_origin_are_refused() {
     assert_eq!(send(None), 204);
     assert_eq!(count(&state), 2);
 }
+
+/// Journey reports built by the device's code, posted over HTTP: the
+/// collector's attribution reads them, debiases them and answers with every
+/// channel, intervals around each estimate, behind the admin token.
+#[test]
+fn journey_reports_give_an_attribution_with_intervals() {
+    use xsell_core::attribution::synthetic::JourneyModel;
+    use xsell_core::privacy::report::build_journey_report;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.sqlite");
+    let (addr, _) = start(db.to_str().unwrap(), None, admin_config());
+    let model = JourneyModel::default();
+    let mut rng = SplitMix64(21);
+    let cells = model.sample(&mut rng, 3000);
+    for (k, c) in cells.into_iter().enumerate() {
+        let mut ledger = Ledger::load(None, DAY, Epsilon(2000));
+        let body = build_journey_report(
+            &mut SplitMix64(k as u64),
+            DAY,
+            c,
+            Epsilon(1000),
+            &mut ledger,
+            Epsilon(2000),
+        )
+        .unwrap()
+        .to_json();
+        assert_eq!(post(addr, &body), 204, "{body}");
+    }
+    let (status, _) =
+        match ureq::get(&format!("http://{addr}/v1/attribution?from={DAY}&to={DAY}")).call() {
+            Ok(r) => (r.status(), ()),
+            Err(ureq::Error::Status(code, _)) => (code, ()),
+            Err(e) => panic!("{e}"),
+        };
+    assert_eq!(status, 401, "the attribution is the shop's: admin only");
+    let (status, a) = get_json(addr, &format!("/v1/attribution?from={DAY}&to={DAY}"));
+    assert_eq!(status, 200, "{a}");
+    let e = &a["estimate"];
+    assert_eq!(e["reports"], 3000);
+    let channels = e["point"]["channels"].as_array().unwrap();
+    assert_eq!(channels.len(), 7);
+    for (c, iv) in channels.iter().zip(e["intervals"].as_array().unwrap()) {
+        let re = c["removal_effect"].as_f64().unwrap();
+        let (lo, hi) = (
+            iv["removal_effect"]["lo"].as_f64().unwrap(),
+            iv["removal_effect"]["hi"].as_f64().unwrap(),
+        );
+        assert!(
+            lo <= re && re <= hi && (0.0..=1.0).contains(&lo) && hi <= 1.0,
+            "{c} {iv}"
+        );
+    }
+    // A journey report that breaks the format is refused with the reason.
+    let bad = r#"{"v":4,"day":"2026-11-20","placement":"cart","values":[{"mech":"hrr","metric":"journey","eps":1000,"row":1,"bit":true}]}"#;
+    assert_eq!(post(addr, bad), 400);
+    let (status, err) = get_json(addr, "/v1/attribution?from=2026-11-30&to=2026-11-01");
+    assert_eq!(status, 400, "{err}");
+}

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::attribution::journey::{EndedJourney, Journey, MAX_TOUCHES};
 use crate::privacy::report::DayCounts;
 use crate::slate::fatigue::{load_versioned, LoadOutcome};
 use crate::EventKind;
@@ -81,6 +82,35 @@ pub struct DeviceState {
     /// Feedback counters.
     #[serde(default)]
     pub counts: Vec<PlacementDay>,
+    /// The open journey (its last touches; never sent as such).
+    #[serde(default, skip_serializing_if = "Journey::is_empty")]
+    pub journey: Journey,
+    /// Ended journeys waiting for their noised report, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ended: Vec<PendingJourney>,
+    /// The latest landing from an e-mail block, if recent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailVisit>,
+}
+
+/// An ended journey waiting to be reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingJourney {
+    /// A local id (the end time, ms, made unique): never sent.
+    pub id: u64,
+    /// The journey.
+    pub journey: EndedJourney,
+}
+
+/// A landing from an e-mail block: the campaign and arm its link carried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailVisit {
+    /// Campaign.
+    pub campaign: String,
+    /// Arm.
+    pub arm: String,
+    /// When the shopper landed, ms.
+    pub since_ms: u64,
 }
 
 impl Default for DeviceState {
@@ -93,6 +123,9 @@ impl Default for DeviceState {
             from_recs: Vec::new(),
             history: Vec::new(),
             counts: Vec::new(),
+            journey: Journey::default(),
+            ended: Vec::new(),
+            email: None,
         }
     }
 }
@@ -156,6 +189,11 @@ impl DeviceState {
         keep_last(&mut self.from_recs, MAX_CART);
         keep_last(&mut self.history, MAX_BASKETS);
         keep_last(&mut self.counts, MAX_COUNTERS);
+        // A stored journey from a tampered or older state: keep what fits.
+        self.journey.touches.dedup();
+        let extra = self.journey.touches.len().saturating_sub(MAX_TOUCHES);
+        self.journey.touches.drain(..extra);
+        keep_last(&mut self.ended, crate::shopper::MAX_PENDING_JOURNEYS);
     }
 
     /// Ends the session after [`SESSION_IDLE_MS`] of inactivity (the cart

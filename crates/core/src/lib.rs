@@ -17,6 +17,7 @@
 pub mod attribution;
 mod clock;
 pub mod device;
+pub mod email;
 mod error;
 pub mod format;
 mod guard;

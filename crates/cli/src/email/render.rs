@@ -40,7 +40,7 @@ const BG: &str = "#ffffff";
 const FONT: &str = "Helvetica, Arial, sans-serif";
 /// Dark-mode overrides (a constant: no catalogue text in it).
 const DARK_CSS: &str = "@media (prefers-color-scheme: dark) { \
-body, .xs-bg, .xs-bg table, .xs-bg td { background-color: #121212 !important; } \
+body, body > div, .xs-bg, .xs-bg table, .xs-bg td { background: #121212 !important; background-color: #121212 !important; } \
 .xs-text div, .xs-text a { color: #f0f0f0 !important; } \
 .xs-muted div { color: #c8c8c8 !important; } }";
 const ANSWERS: [&str; 5] = ["not at all", "a little", "somewhat", "quite", "very"];

@@ -3,6 +3,7 @@
 //! settings) happens in the library; this layer only loads and reports.
 
 mod attribution;
+mod email;
 mod eval;
 mod experiment;
 mod model;
@@ -32,6 +33,7 @@ pub fn run(plan: Plan) -> Result<()> {
         Plan::ExperimentCheck(f) => experiment::check(&f),
         Plan::ExperimentAdd(p) => experiment::add(&p),
         Plan::Attribution(p) => attribution::attribution(&p),
+        Plan::Email(p) => email::email(&p),
     }
 }
 

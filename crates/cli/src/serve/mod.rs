@@ -22,6 +22,7 @@
 //!   configs and experiments (checked at start), `ETag` from their CRC,
 //!   cached for five minutes.
 
+pub mod attribution;
 pub mod auth;
 pub mod chi2;
 pub mod duration;
@@ -298,6 +299,7 @@ pub fn routes() -> Vec<(&'static str, Access, MethodRouter<Arc<AppState>>)> {
     vec![
         ("/v1/reports", Public, post(post_report)),
         ("/v1/stats", Admin, get(get_stats)),
+        ("/v1/attribution", Admin, get(get_attribution)),
         ("/v1/experiments", Admin, get(list_experiments)),
         ("/v1/experiments/duration", Admin, get(get_duration)),
         ("/v1/experiments/{name}", Admin, get(get_experiment)),
@@ -374,6 +376,26 @@ async fn post_report(
         Err(e) => error(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("storage failed, report not stored: {e}"),
+        ),
+    }
+}
+
+async fn get_attribution(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<attribution::AttributionQuery>,
+) -> Response {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let days = match attribution::days(&q, now) {
+        Ok(d) => d,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    match attribution::answer(&state.store, days).await {
+        Ok(a) => Json(a).into_response(),
+        Err(e) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("storage failed: {e}"),
         ),
     }
 }

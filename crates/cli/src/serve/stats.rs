@@ -323,6 +323,8 @@ pub fn compute(reports: &[Report]) -> Stats {
                     e.0 += 1;
                     e.1 += u64::from(*bit);
                 }
+                // Journeys are read by the attribution, not the KPIs.
+                Noised::Hrr { .. } => {}
                 Noised::Oue { metric, eps, bits } => {
                     // Validated reports always have the metric's bucket
                     // count; anything else is left out, never misaligned.

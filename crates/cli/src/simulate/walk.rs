@@ -177,10 +177,13 @@ pub fn walk(
     let mut ledger = Ledger::load(None, &today, budget);
     let (out, more) = shopper.due_reports(noise, &mut ledger, now);
     warnings.extend(more);
+    // The experiment's placement reports; journeys (attribution) are not
+    // part of the simulated experiment.
     let reports = out
         .into_iter()
+        .filter(|r| r.journey.is_none())
         .map(|r| {
-            shopper.report_sent(&r.day, &r.placement);
+            shopper.report_sent(&r);
             r.body
         })
         .collect();

@@ -191,6 +191,11 @@ pub struct EndedJourney {
 }
 
 impl Journey {
+    /// No touch yet.
+    pub fn is_empty(&self) -> bool {
+        self.touches.is_empty()
+    }
+
     /// Records a touch at `now`. A journey past its window ends first (as
     /// not converted) and comes back; the touch then opens a new one.
     /// Repeats of the latest channel are kept once.

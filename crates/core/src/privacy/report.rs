@@ -10,11 +10,16 @@ use super::mechanisms::{self, Epsilon};
 use crate::clock::valid_day;
 use serde::{Deserialize, Serialize};
 
-/// Report format version the widget sends (3: an optional experiment and
-/// arm). The collector also reads version 2.
+/// Report format version of placement reports (3: an optional experiment
+/// and arm). The collector also reads version 2.
 pub const REPORT_VERSION: u32 = 3;
+/// Report format version of journey reports (4: one `hrr` value, placement
+/// [`JOURNEY_PLACEMENT`]).
+pub const JOURNEY_REPORT_VERSION: u32 = 4;
+/// The placement name journey reports carry.
+pub const JOURNEY_PLACEMENT: &str = "journeys";
 /// Versions the collector reads.
-pub const READ_VERSIONS: [u32; 2] = [2, 3];
+pub const READ_VERSIONS: [u32; 3] = [2, 3, 4];
 const _: () = assert!(
     REPORT_VERSION == 3,
     "update the version probe in `Report::parse`"
@@ -44,6 +49,10 @@ pub enum Metric {
     Latency,
     /// Relevance survey: bucket 0 = no answer, then answers 1–5.
     Relevance,
+    /// An ended journey (journey reports only): its cell of the path
+    /// domain, sent with Hadamard randomized response
+    /// ([`crate::attribution::oracle`]).
+    Journey,
 }
 
 /// Every metric, in a fixed order. A report carries one of them, drawn
@@ -73,6 +82,7 @@ impl Metric {
             Metric::Purchases => (Kind::Count, 2),
             Metric::OrderValue | Metric::Latency => (Kind::Histogram, 9),
             Metric::Relevance => (Kind::Histogram, 6),
+            Metric::Journey => (Kind::Oracle, crate::attribution::oracle::K as u32),
         }
     }
 }
@@ -84,6 +94,8 @@ pub enum Kind {
     Count,
     /// One bucket of a histogram, sent with OUE.
     Histogram,
+    /// One cell of a large domain, sent with HRR.
+    Oracle,
 }
 
 /// One noised value.
@@ -112,19 +124,33 @@ pub enum Noised {
         /// The noised bits, one per bucket.
         bits: Vec<bool>,
     },
+    /// Hadamard randomized response of one cell.
+    #[serde(rename = "hrr")]
+    Hrr {
+        /// What it measures.
+        metric: Metric,
+        /// ε in thousandths.
+        eps: u32,
+        /// The Hadamard row, drawn independently of the data.
+        row: u32,
+        /// The noised bit.
+        bit: bool,
+    },
 }
 
 impl Noised {
     /// The metric.
     pub fn metric(&self) -> Metric {
         match self {
-            Noised::OneBit { metric, .. } | Noised::Oue { metric, .. } => *metric,
+            Noised::OneBit { metric, .. }
+            | Noised::Oue { metric, .. }
+            | Noised::Hrr { metric, .. } => *metric,
         }
     }
     /// ε in thousandths.
     pub fn eps(&self) -> u32 {
         match self {
-            Noised::OneBit { eps, .. } | Noised::Oue { eps, .. } => *eps,
+            Noised::OneBit { eps, .. } | Noised::Oue { eps, .. } | Noised::Hrr { eps, .. } => *eps,
         }
     }
 }
@@ -160,7 +186,7 @@ pub enum ReportError {
     #[error("report is not valid: {0}")]
     Malformed(String),
     /// Unknown version.
-    #[error("report version {0} is not supported (expected 2 or 3)")]
+    #[error("report version {0} is not supported (expected 2, 3 or 4)")]
     UnsupportedVersion(u32),
     /// A field breaks the schema.
     #[error("report field `{field}` is invalid: {reason}")]
@@ -245,6 +271,28 @@ impl Report {
                 "must be 1-32 characters of a-z, 0-9, _ and -",
             ));
         }
+        let journey = self.v == JOURNEY_REPORT_VERSION;
+        if journey != (self.placement == JOURNEY_PLACEMENT) {
+            return Err(invalid(
+                "placement",
+                format!("`{JOURNEY_PLACEMENT}` is the placement of journey reports (version 4) and of them only"),
+            ));
+        }
+        if journey {
+            let one_hrr = matches!(
+                self.values.as_slice(),
+                [Noised::Hrr {
+                    metric: Metric::Journey,
+                    ..
+                }]
+            );
+            if !one_hrr || self.experiment.is_some() {
+                return Err(invalid(
+                    "values",
+                    "a journey report carries exactly one hrr value of metric journey and no experiment",
+                ));
+            }
+        }
         if self.values.is_empty() || self.values.len() > 8 {
             return Err(invalid(
                 "values",
@@ -273,6 +321,10 @@ impl Report {
                     ))
                 }
                 (Noised::Oue { bits, .. }, Kind::Histogram) if bits.len() == size as usize => {}
+                (Noised::Hrr { row, .. }, Kind::Oracle) if *row < size && journey => {}
+                (Noised::Hrr { row, .. }, Kind::Oracle) if journey => {
+                    return Err(invalid("row", format!("{row}; must be below {size}")))
+                }
                 (Noised::Oue { bits, .. }, Kind::Histogram) => {
                     return Err(invalid(
                         "bits",
@@ -348,6 +400,7 @@ pub fn metric_value(counts: &DayCounts, metric: Metric) -> u64 {
             .relevance
             .filter(|r| (1..=5).contains(r))
             .map_or(0, u64::from),
+        Metric::Journey => 0, // never in a day's counts: see build_journey_report
     }
 }
 
@@ -366,7 +419,40 @@ pub fn noise(rng: &mut impl RandomBits, metric: Metric, x: u64, eps: Epsilon) ->
             eps: eps.0,
             bits: mechanisms::oue(rng, (x as usize).min(size as usize - 1), size as usize, eps),
         },
+        Kind::Oracle => {
+            let v =
+                crate::attribution::oracle::perturb(rng, (x as usize).min(size as usize - 1), eps);
+            Noised::Hrr {
+                metric,
+                eps: eps.0,
+                row: v.row,
+                bit: v.bit,
+            }
+        }
     }
+}
+
+/// Builds the report of one ended journey: its cell of the path domain
+/// ([`crate::attribution::oracle::cell`]) noised with all of `eps` by HRR,
+/// charged to the ledger first (nothing is built if the budget does not
+/// allow it).
+pub fn build_journey_report(
+    rng: &mut impl RandomBits,
+    day: &str,
+    cell: usize,
+    eps: Epsilon,
+    ledger: &mut Ledger,
+    budget: Epsilon,
+) -> Result<Report, BudgetError> {
+    ledger.try_spend(day, eps, budget)?;
+    Ok(Report {
+        v: JOURNEY_REPORT_VERSION,
+        day: day.to_string(),
+        placement: JOURNEY_PLACEMENT.to_string(),
+        experiment: None,
+        arm: None,
+        values: vec![noise(rng, Metric::Journey, cell as u64, eps)],
+    })
 }
 
 /// Builds the day's report of one placement: ONE metric, drawn uniformly
@@ -642,10 +728,43 @@ mod tests {
         let mut r = sample();
         for v in &mut r.values {
             match v {
-                Noised::OneBit { eps, .. } | Noised::Oue { eps, .. } => *eps = 1000,
+                Noised::OneBit { eps, .. } | Noised::Oue { eps, .. } | Noised::Hrr { eps, .. } => {
+                    *eps = 1000
+                }
             }
         }
         assert!(r.validate().unwrap_err().to_string().contains("exceeds"));
+    }
+
+    #[test]
+    fn journey_reports_round_trip_and_keep_to_their_shape() {
+        let mut rng = SplitMix64(4);
+        let mut ledger = Ledger::load(None, "2026-11-22", Epsilon(2000));
+        let r = build_journey_report(
+            &mut rng,
+            "2026-11-22",
+            3625,
+            Epsilon(1000),
+            &mut ledger,
+            Epsilon(2000),
+        )
+        .unwrap();
+        assert_eq!(ledger.spent, 1000);
+        assert_eq!(Report::parse(r.to_json().as_bytes()).unwrap(), r);
+        let hrr = r#"{"mech":"hrr","metric":"journey","eps":1000,"row":7,"bit":true}"#;
+        let one = r#"{"mech":"1bit","metric":"clicks","eps":1000,"bound":3,"bit":true}"#;
+        for (body, needle) in [
+            (format!(r#"{{"v":4,"day":"2026-11-22","placement":"cart","values":[{hrr}]}}"#), "placement"),
+            (format!(r#"{{"v":3,"day":"2026-11-22","placement":"journeys","values":[{one}]}}"#), "placement"),
+            (format!(r#"{{"v":3,"day":"2026-11-22","placement":"cart","values":[{hrr}]}}"#), "mech"),
+            (format!(r#"{{"v":4,"day":"2026-11-22","placement":"journeys","values":[{one}]}}"#), "exactly one hrr"),
+            (format!(r#"{{"v":4,"day":"2026-11-22","placement":"journeys","values":[{hrr},{hrr}]}}"#), "exactly one hrr"),
+            (r#"{"v":4,"day":"2026-11-22","placement":"journeys","values":[{"mech":"hrr","metric":"journey","eps":1000,"row":4096,"bit":true}]}"#.to_string(), "row"),
+            (r#"{"v":4,"day":"2026-11-22","placement":"journeys","values":[{"mech":"hrr","metric":"journey","eps":1000,"row":1,"bit":true,"cell":3}]}"#.to_string(), "unknown field"),
+        ] {
+            let e = Report::parse(body.as_bytes()).unwrap_err().to_string();
+            assert!(e.contains(needle), "expected `{needle}` in: {e}");
+        }
     }
 
     #[test]

@@ -10,7 +10,8 @@
 mod config;
 mod experiment;
 mod ids;
-mod legacy;
+mod journeys;
+pub(crate) mod legacy;
 mod present;
 mod reports;
 
@@ -21,6 +22,7 @@ pub use config::{
 };
 pub use experiment::{Arm, ArmKind, Experiment, Experiments, EXPERIMENTS_VERSION};
 pub use ids::IdIndex;
+pub use journeys::{EmailLanding, EMAIL_PLACEMENT, MAX_PENDING_JOURNEYS};
 pub use present::{format_price, safe_url, Card, Presentation};
 pub use reports::{OutgoingReport, REPORTS_PER_DAY};
 
@@ -125,6 +127,8 @@ pub struct ShopperSettings {
     pub placements: Placements,
     /// The shop's experiments.
     pub experiments: Experiments,
+    /// A journey ends unconverted this many days after its first touch (1..=90).
+    pub journey_window_days: u32,
 }
 
 impl Default for ShopperSettings {
@@ -137,6 +141,7 @@ impl Default for ShopperSettings {
             },
             placements: Placements::default(),
             experiments: Experiments::default(),
+            journey_window_days: 30,
         }
     }
 }
@@ -157,6 +162,12 @@ impl ParamGuard for ShopperSettings {
                 allowed: "at most 8 characters",
             });
         }
+        crate::guard::ensure(
+            (1..=90).contains(&self.journey_window_days),
+            "journeyWindowDays",
+            f64::from(self.journey_window_days),
+            "a journey window of 1 to 90 days",
+        )?;
         self.placements.validate()?;
         self.experiments.validate()
     }
@@ -298,15 +309,16 @@ impl<'m> Shopper<'m> {
         if kind == EventKind::Purchase {
             let value = value.filter(|v| v.is_finite() && *v >= 0.0);
             let converted = self.device.purchase(items, now);
+            self.journey_purchase(value, now);
             // Every placement shown today (or exposed to an experiment arm,
-            // a holdout included) shares the order.
+            // a holdout included) shares the order; the e-mail placement
+            // counts its own (any order after a landing).
             let day = utc_day(now);
-            for c in self
-                .device
-                .counts
-                .iter_mut()
-                .filter(|c| c.day == day && (c.counts.impressions > 0 || c.arm.is_some()))
-            {
+            for c in self.device.counts.iter_mut().filter(|c| {
+                c.day == day
+                    && c.placement != EMAIL_PLACEMENT
+                    && (c.counts.impressions > 0 || c.arm.is_some())
+            }) {
                 if converted {
                     c.counts.purchases += 1;
                 }
@@ -317,6 +329,9 @@ impl<'m> Shopper<'m> {
         } else {
             for id in items {
                 self.device.record(id, kind, now, false);
+            }
+            if kind == EventKind::AddToCart && !items.is_empty() {
+                self.email_add_to_cart(now);
             }
         }
         Ok(())
@@ -512,6 +527,7 @@ impl<'m> Shopper<'m> {
     /// A click on a recommended card.
     pub fn click(&mut self, placement: &str, id: &str, now: u64) {
         self.fatigue.record_click(id, now);
+        self.journey_touch(crate::attribution::journey::Channel::Widget, now);
         if self.device.record(id, EventKind::Select, now, false) {
             self.count(placement, now, |c| c.clicks += 1);
         }

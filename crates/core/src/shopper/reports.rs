@@ -2,9 +2,11 @@
 //! counters are reported, once per placement: placements that showed cards,
 //! and placements exposed to an experiment arm (a holdout shows nothing but
 //! reports its purchases and order value). Activity after that report is
-//! not reported. The day's ε is shared by up to [`REPORTS_PER_DAY`]
-//! placement reports and charged to the ledger before anything is built:
-//! a report that never arrives costs budget, never the other way round.
+//! not reported. Ended journeys are reported once each, after the
+//! placements. Every report gets the same share of the day's ε (the
+//! budget over [`REPORTS_PER_DAY`]) and is charged to the ledger before
+//! anything is built: a report that never arrives costs budget, never the
+//! other way round; a journey that does not fit waits for another day.
 
 use super::{utc_day, Shopper};
 use crate::privacy::exact::RandomBits;
@@ -25,16 +27,21 @@ pub struct OutgoingReport {
     pub placement: String,
     /// What goes on the wire.
     pub body: String,
+    /// For a journey report, the waiting journey it covers (a local id,
+    /// not sent).
+    pub journey: Option<u64>,
 }
 
 impl Shopper<'_> {
     /// Whether any report is due today (placements shown, not yet sent).
     pub fn reports_due(&self, now: u64) -> bool {
         let today = utc_day(now);
-        self.device
-            .counts
-            .iter()
-            .any(|c| c.day == today && !c.sent && (c.counts.impressions > 0 || c.arm.is_some()))
+        self.journeys_due(now)
+            || self
+                .device
+                .counts
+                .iter()
+                .any(|c| c.day == today && !c.sent && (c.counts.impressions > 0 || c.arm.is_some()))
     }
 
     /// Builds today's due reports (placements with impressions, not yet
@@ -73,6 +80,7 @@ impl Shopper<'_> {
                     day: c.day.clone(),
                     placement: c.placement.clone(),
                     body: report.to_json(),
+                    journey: None,
                 }),
                 Err(e) => {
                     c.sent = true;
@@ -80,11 +88,19 @@ impl Shopper<'_> {
                 }
             }
         }
+        // Ended journeys share the day's budget at the same share, after
+        // the placements; what does not fit waits for another day.
+        out.extend(self.due_journeys(rng, ledger, share, now));
         (out, warnings)
     }
 
-    /// The transport accepted the report of `placement` on `day`.
-    pub fn report_sent(&mut self, day: &str, placement: &str) {
+    /// The transport accepted `report`.
+    pub fn report_sent(&mut self, report: &OutgoingReport) {
+        if let Some(id) = report.journey {
+            self.journey_sent(id);
+            return;
+        }
+        let (day, placement) = (report.day.as_str(), report.placement.as_str());
         if let Some(c) = self
             .device
             .counts

@@ -199,7 +199,7 @@ pub fn run(model_bytes: &[u8], seed: u64) -> String {
             ));
             for r in reports {
                 out.push(format!("d{day} report: {}", r.body));
-                s.report_sent(&r.day, &r.placement);
+                s.report_sent(&r);
             }
         }
         // Ignored carousels back the slots off, then cool down.
