@@ -529,3 +529,38 @@ test('e-mail: blocks from `xsell email` render in Chromium within 600 px, fetch 
     await axeContext.close();
   }
 });
+
+test('e-mail landing: the link\'s campaign and arm are counted on the device, dropped from the address bar, and leave only noised', async () => {
+  const { context, page, beacons } = await open();
+  const q = 'utm_source=xsell&utm_medium=email&utm_campaign=winter-picks&xs_c=winter-picks&xs_a=xsell&xs_s=2';
+  await page.goto(`${base}/p/${BANANA}?${q}`);
+  await waitCards(page, 4);
+  await page.waitForFunction(() => !location.search.includes('xs_'));
+  assert.match(page.url(), /utm_campaign=winter-picks/, 'the shop\'s own parameters stay');
+  const device = async () => JSON.parse(await page.evaluate(() => localStorage.getItem('xsell:device')));
+  let d = await device();
+  assert.deepEqual(d.journey.touches, ['email']);
+  assert.equal(d.email.campaign, 'winter-picks');
+  const email = () => d.counts.find((c) => c.placement === 'email');
+  assert.deepEqual([email().experiment, email().arm, email().counts.clicks], ['winter-picks', 'xsell', 1]);
+  // A reload does not count the landing again: the link's parameters are gone.
+  await page.reload();
+  await waitCards(page, 4);
+  d = await device();
+  assert.equal(email().counts.clicks, 1);
+  // An order after the landing counts for the campaign's arm and ends the journey.
+  await page.evaluate(async () => (await window.xsell.ready).track('purchase', { items: [{ item_id: '24852' }], value: 12.5 }));
+  d = await device();
+  assert.equal(email().counts.purchases, 1);
+  assert.equal(d.ended.length, 1);
+  assert.deepEqual(d.ended[0].journey, { touches: ['email'], converted: true });
+  await page.locator('xsell-recommendations').scrollIntoViewIfNeeded();
+  await page.goto(`${base}/search?q=milk`);
+  await page.waitForTimeout(500);
+  const reports = beacons.bodies().map((b) => JSON.parse(b));
+  const mail = reports.find((r) => r.placement === 'email');
+  assert.ok(mail, beacons.bodies().join('\n'));
+  assert.deepEqual([mail.v, mail.experiment, mail.arm, mail.values.length], [3, 'winter-picks', 'xsell', 1]);
+  for (const b of beacons.bodies()) assert.doesNotMatch(b, /utm|xs_|http|24852|converted|touches/, b);
+  await context.close();
+});
