@@ -150,6 +150,8 @@ const KPIS = [
   ['relevance_mean', 'relevance (1–5)', 'plain'],
   ['purchases_per_day', 'recommended purchases per day', 'plain'],
   ['impressions_per_day', 'impressions per day', 'plain'],
+  ['clicks_per_day', 'clicks per day (e-mail: landings)', 'plain'],
+  ['add_to_cart_per_day', 'add to cart per day', 'plain'],
 ];
 /** The KPIs with an uplift chart (the rest are in the cards and the table). */
 const CHARTED = ['ctr', 'conversion_rate', 'order_rate', 'order_value_per_day_cents'];

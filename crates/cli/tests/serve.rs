@@ -1125,3 +1125,55 @@ fn journey_reports_give_an_attribution_with_intervals() {
     let (status, err) = get_json(addr, "/v1/attribution?from=2026-11-30&to=2026-11-01");
     assert_eq!(status, 400, "{err}");
 }
+
+/// An e-mail campaign's landings arrive as placement reports of `email`
+/// under the campaign and arm; the experiment analysis compares the arms
+/// (landings, add-to-cart, orders) though the campaign is in no
+/// experiment file.
+#[test]
+fn an_email_campaign_is_compared_arm_by_arm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.sqlite");
+    let (addr, _) = start(db.to_str().unwrap(), None, admin_config());
+    for k in 0..2000u64 {
+        let arm = if k % 2 == 0 { "xsell" } else { "legacy" };
+        let counts = DayCounts {
+            clicks: 1,
+            add_to_cart: u64::from(k % 5 == 0 || (arm == "xsell" && k % 3 == 0)),
+            ..DayCounts::default()
+        };
+        let mut ledger = Ledger::load(None, DAY, Epsilon(2000));
+        let body = build_report(
+            &mut SplitMix64(k),
+            DAY,
+            "email",
+            Some(("winter-picks", arm)),
+            &counts,
+            Epsilon(1000),
+            &mut ledger,
+            Epsilon(2000),
+        )
+        .unwrap()
+        .to_json();
+        assert_eq!(post(addr, &body), 204);
+    }
+    let (status, a) = get_json(
+        addr,
+        &format!("/v1/experiments/winter-picks?from={DAY}&to={DAY}&control=legacy"),
+    );
+    assert_eq!(status, 200, "{a}");
+    let arms = a["arms"].as_array().unwrap();
+    assert_eq!(arms.len(), 2, "{a}");
+    for arm in arms {
+        let landings = &arm["kpis"]["clicks_per_day"];
+        let (lo, hi) = (
+            landings["low"].as_f64().unwrap(),
+            landings["high"].as_f64().unwrap(),
+        );
+        assert!(
+            lo < 1.0 && 1.0 < hi,
+            "every exposed day is one landing: {landings}"
+        );
+        assert!(arm["kpis"]["add_to_cart_per_day"]["value"].is_number());
+    }
+}

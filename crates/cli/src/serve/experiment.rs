@@ -224,6 +224,11 @@ pub struct Kpis<T> {
     pub purchases_per_day: Option<T>,
     /// Cards seen per exposed day (about 0 in a holdout arm).
     pub impressions_per_day: Option<T>,
+    /// Clicks per exposed day (for the `email` placement: landings from
+    /// the campaign's block).
+    pub clicks_per_day: Option<T>,
+    /// Add-to-cart per exposed day (for `email`: within a day of a landing).
+    pub add_to_cart_per_day: Option<T>,
 }
 
 impl Kpis<Estimate> {
@@ -245,6 +250,8 @@ impl Kpis<Estimate> {
             order_value_per_day_cents: s.order_value_per_day_cents,
             purchases_per_day: s.means.get("purchases").copied(),
             impressions_per_day: s.means.get("impressions").copied(),
+            clicks_per_day: s.means.get("clicks").copied(),
+            add_to_cart_per_day: s.means.get("add_to_cart").copied(),
         }
     }
 }
@@ -275,6 +282,8 @@ impl<T> Kpis<T> {
             ),
             purchases_per_day: g(&self.purchases_per_day, &other.purchases_per_day),
             impressions_per_day: g(&self.impressions_per_day, &other.impressions_per_day),
+            clicks_per_day: g(&self.clicks_per_day, &other.clicks_per_day),
+            add_to_cart_per_day: g(&self.add_to_cart_per_day, &other.add_to_cart_per_day),
         }
     }
 }
