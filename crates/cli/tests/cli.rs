@@ -420,3 +420,132 @@ fn simulate_refuses_a_bad_command_line_before_any_work() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("attract_demand"));
 }
+
+/// `xsell email` and `xsell attribution` as a data engineer runs them: the
+/// outputs, and bad input named by file, line and field.
+#[test]
+fn email_and_attribution_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, _, _) = tiny_shop(dir.path());
+    let catalog = dir.path().join("catalog-urls.csv");
+    let mut rows = String::from("id,title,category,price,in_stock,url\n");
+    for (id, title) in [
+        ("milk", "Whole Milk"),
+        ("cereal", "Corn Flakes"),
+        ("bananas", "Bananas"),
+        ("pasta", "Spaghetti"),
+        ("sauce", "Tomato Sauce"),
+        ("cheese", "Parmesan"),
+    ] {
+        rows.push_str(&format!("{id},{title},Food,1.99,true,/p/{id}\n"));
+    }
+    std::fs::write(&catalog, rows).unwrap();
+    let model = dir.path().join("m.xsm");
+    let ok = xsell()
+        .args(["train", "--no-tune", "--events"])
+        .arg(&train)
+        .arg("--catalog")
+        .arg(&catalog)
+        .arg("-o")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let recipients = dir.path().join("r.csv");
+    std::fs::write(
+        &recipients,
+        "recipient,order,time,item\nann@mail.example,1,2026-11-20T10:00:00Z,milk\nbob@mail.example,2,2026-11-21T10:00:00Z,pasta\nbob@mail.example,2,2026-11-21T10:00:00Z,ghost\n",
+    )
+    .unwrap();
+    let out = dir.path().join("campaign");
+    let run = xsell()
+        .args(["email", "--model"])
+        .arg(&model)
+        .arg("--recipients")
+        .arg(&recipients)
+        .args([
+            "--campaign",
+            "spring",
+            "--shop-url",
+            "https://shop.example",
+            "--control",
+            "0",
+            "--slots",
+            "2",
+        ])
+        .args(["--now", "2026-12-01T00:00:00Z", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{err}");
+    assert!(
+        err.contains("2 recipients") && err.contains("ghost"),
+        "{err}"
+    );
+    let merge = std::fs::read_to_string(out.join("merge.csv")).unwrap();
+    assert!(merge.starts_with("block,arm,slot,item,title,url,image,price,reason"));
+    assert!(!merge.contains("mail.example"));
+    let assignments = std::fs::read_to_string(out.join("assignments.csv")).unwrap();
+    assert!(
+        assignments.contains("ann@mail.example,xsell,b000001"),
+        "{assignments}"
+    );
+    // A usage error: status 2 and what to do.
+    let bad = xsell()
+        .args(["email", "--model"])
+        .arg(&model)
+        .arg("--recipients")
+        .arg(&recipients)
+        .args([
+            "--campaign",
+            "Spring Sale",
+            "--shop-url",
+            "https://shop.example",
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--campaign"));
+    // Attribution: a good summary, then a bad row.
+    let paths = dir.path().join("paths.csv");
+    std::fs::write(
+        &paths,
+        "path,total_conversions,total_conversion_value,total_null\nemail > search,3,30,10\nsearch,1,9,2\n",
+    )
+    .unwrap();
+    let run = xsell()
+        .args(["attribution", "--json", "--paths"])
+        .arg(&paths)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(v["channels"].as_array().unwrap().len(), 2);
+    std::fs::write(
+        &paths,
+        "path,total_conversions,total_conversion_value,total_null\nemail > search,3,30,10\nsearch,-1,9,2\n",
+    )
+    .unwrap();
+    let run = xsell()
+        .args(["attribution", "--paths"])
+        .arg(&paths)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success());
+    assert!(
+        err.contains("paths.csv:3: field `total_conversions`"),
+        "{err}"
+    );
+}

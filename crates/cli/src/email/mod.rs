@@ -273,7 +273,14 @@ pub fn write_campaign(dir: &Path, c: &Campaign, previews: usize) -> Result<Writt
     a.write_record(["recipient", "arm", "block", "note"])
         .map_err(csv_err(&assignments))?;
     let merge_csv = dir.join("merge.csv");
-    let mut m = csv::Writer::from_path(&merge_csv).map_err(csv_err(&merge_csv))?;
+    let mut m = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_path(&merge_csv)
+        .map_err(csv_err(&merge_csv))?;
+    m.write_record([
+        "block", "arm", "slot", "item", "title", "url", "image", "price", "reason",
+    ])
+    .map_err(csv_err(&merge_csv))?;
     let mut jsonl = String::new();
     let mut written = Written::default();
     let mut per_arm: Vec<(String, usize)> = Vec::new();

@@ -59,7 +59,7 @@ pub fn email(p: &EmailPlan) -> Result<()> {
     }
     if campaign.unsafe_urls > 0 {
         eprintln!(
-            "  left out {} cards whose catalogue URL is not http(s)",
+            "  left out {} cards whose item has no http(s) or relative URL in the catalogue (an e-mail needs a page to link to)",
             campaign.unsafe_urls
         );
     }
