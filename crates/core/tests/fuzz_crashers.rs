@@ -1,9 +1,10 @@
 //! Every input a fuzz target ever found (and the hand-made hostile seeds)
 //! is replayed against its own parser, with the fuzz target's checks: the
 //! model reader must not panic; an accepted report must re-validate and
-//! round-trip. A missing or empty folder fails: the replay must replay.
+//! round-trip; an attribution keeps its bounds. A missing or empty folder fails: the replay must replay.
 
 use std::path::{Path, PathBuf};
+use xsell_core::attribution::Paths;
 use xsell_core::privacy::report::Report;
 use xsell_core::Model;
 
@@ -42,5 +43,14 @@ fn report_parser_crashers_stay_fixed() {
             let again = Report::parse(r.to_json().as_bytes()).expect("accepted reports round-trip");
             assert_eq!(again, r, "{}", path.display());
         }
+    }
+}
+
+#[test]
+fn path_summary_crashers_stay_fixed() {
+    for path in inputs("path_summary") {
+        let bytes = std::fs::read(&path).unwrap();
+        let at = Paths::from_bytes(&bytes).attribute();
+        assert!(at.check().is_ok(), "{}: {:?}", path.display(), at.check());
     }
 }

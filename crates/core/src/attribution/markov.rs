@@ -227,7 +227,10 @@ impl Sufficient {
                 w(i, n) / out
             };
         }
-        solve(&mut a, &mut b, m).map_or(0.0, |x| x[0].max(0.0))
+        // Rounding can leave a probability a hair above 1 (a chain that
+        // always converts): clamp it; value has no upper bound.
+        let upper = if value { f64::INFINITY } else { 1.0 };
+        solve(&mut a, &mut b, m).map_or(0.0, |x| x[0].clamp(0.0, upper))
     }
 }
 
@@ -267,6 +270,84 @@ impl Paths {
     /// The exact attribution of the summary.
     pub fn attribute(&self) -> Attribution {
         Sufficient::of(self).attribute(&self.channels)
+    }
+
+    /// A summary decoded from arbitrary bytes, for fuzzing and property
+    /// tests: byte 0 gives 1–8 channels, then each row is a length byte
+    /// (1–8 steps), its steps, and three weight bytes (conversions, value,
+    /// nulls; a weight byte above 250 becomes a huge or fractional weight).
+    pub fn from_bytes(data: &[u8]) -> Paths {
+        let mut it = data.iter().copied();
+        let n = usize::from(it.next().unwrap_or(0) % 8) + 1;
+        let weight = |b: u8| match b {
+            251 => 1e12,
+            252 => 0.5,
+            253 => 1e-9,
+            b => f64::from(b),
+        };
+        let mut rows = Vec::new();
+        while let Some(len) = it.next() {
+            let steps: Vec<u16> = (0..usize::from(len % 8) + 1)
+                .map_while(|_| it.next().map(|c| u16::from(c) % n as u16))
+                .collect();
+            let (Some(c), Some(v), Some(z)) = (it.next(), it.next(), it.next()) else {
+                break;
+            };
+            rows.push(PathRow {
+                steps,
+                conversions: weight(c),
+                value: weight(v),
+                nulls: weight(z),
+            });
+        }
+        Paths {
+            channels: (0..n).map(|c| format!("c{c}")).collect(),
+            rows,
+        }
+    }
+}
+
+impl Attribution {
+    /// What every attribution of non-negative weights satisfies: effects
+    /// in `[0, 1]`, finite non-negative credit, and the Markov credit
+    /// summing to the conversions (when any channel has an effect).
+    pub fn check(&self) -> Result<(), String> {
+        let mut sum = 0.0;
+        let mut effects = 0.0;
+        for c in &self.channels {
+            for (name, x) in [
+                ("removal_effect", c.removal_effect),
+                ("removal_effect_value", c.removal_effect_value),
+            ] {
+                if !(0.0..=1.0).contains(&x) {
+                    return Err(format!("{}: {name} = {x}", c.channel));
+                }
+            }
+            for (name, x) in [
+                ("markov_conversions", c.markov_conversions),
+                ("markov_value", c.markov_value),
+                ("first_touch", c.first_touch),
+                ("last_touch", c.last_touch),
+                ("linear", c.linear),
+            ] {
+                if !(x.is_finite() && x >= 0.0) {
+                    return Err(format!("{}: {name} = {x}", c.channel));
+                }
+            }
+            sum += c.markov_conversions;
+            effects += c.removal_effect;
+        }
+        if !(0.0..=1.0).contains(&self.conversion_probability) {
+            return Err(format!("P(conversion) = {}", self.conversion_probability));
+        }
+        let tolerance = 1e-6 * self.conversions.max(1.0);
+        if effects > 0.0 && (sum - self.conversions).abs() > tolerance {
+            return Err(format!(
+                "Markov credit {sum} != conversions {}",
+                self.conversions
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -371,6 +452,14 @@ mod tests {
                 y.channels[c].markov_conversions,
                 epsilon = 1e-9
             );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_summary_attributes_within_bounds(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let at = Paths::from_bytes(&data).attribute();
+            proptest::prop_assert!(at.check().is_ok(), "{:?}", at.check());
         }
     }
 
