@@ -130,3 +130,31 @@ fn journeys_wait_for_budget_and_expire_unconverted() {
     };
     assert!(s.arrive(&from(None), Some(bad), NOW).is_err());
 }
+
+#[test]
+fn a_survey_link_records_the_answer_for_the_campaign_arm() {
+    let bytes = common::grocery().build().unwrap();
+    let settings = ShopperSettings::default().check().unwrap();
+    let (mut s, _) = Shopper::new(Model::parse(&bytes).unwrap(), settings, None, None);
+    let answer = EmailLanding {
+        campaign: "winter-picks",
+        arm: "xsell",
+        answer: Some(4),
+    };
+    s.arrive(&from(None), Some(answer), NOW).unwrap();
+    let day = &s.device().counts[0];
+    assert_eq!(day.placement, "email");
+    assert_eq!(
+        (day.experiment.as_deref(), day.arm.as_deref()),
+        (Some("winter-picks"), Some("xsell"))
+    );
+    assert_eq!((day.counts.relevance, day.counts.clicks), (Some(4), 1));
+    let bad = EmailLanding {
+        answer: Some(9),
+        ..answer
+    };
+    assert!(
+        s.arrive(&from(None), Some(bad), NOW).is_err(),
+        "answers are 1 to 5"
+    );
+}
