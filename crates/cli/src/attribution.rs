@@ -3,7 +3,7 @@
 //! header `path,total_conversions,total_conversion_value,total_null` and
 //! channels separated by `>` (spaces around it are trimmed).
 
-use crate::input::{BadRows, InputError, ReadStats, RowError};
+use crate::input::{BadRows, InputError, ReadStats, Table};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -21,68 +21,25 @@ const COLUMNS: [&str; 4] = [
 /// Reads a path summary. Rows with an empty path, a negative or
 /// non-numeric count, or a path of more than 64 touches are malformed.
 pub fn read_paths(path: &Path, bad_rows: BadRows) -> Result<(Paths, ReadStats), InputError> {
-    let io = |source: std::io::Error| InputError::Io {
-        file: path.to_path_buf(),
-        source,
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| io(csv_io(e)))?;
-    let header = reader.headers().map_err(|e| io(csv_io(e)))?.clone();
-    let mut at = [0usize; 4];
-    for (k, col) in COLUMNS.iter().enumerate() {
-        at[k] = header
-            .iter()
-            .position(|h| h == *col)
-            .ok_or_else(|| InputError::MissingColumn {
-                file: path.to_path_buf(),
-                column: col.to_string(),
-                found: header.iter().collect::<Vec<_>>().join(","),
-                hint: "a path summary has the columns path,total_conversions,total_conversion_value,total_null (ChannelAttribution's input form)",
-            })?;
-    }
+    let mut table = Table::open(
+        path,
+        COLUMNS,
+        "a path summary has the columns path,total_conversions,total_conversion_value,total_null (ChannelAttribution's input form)",
+    )?;
+    let at = table.columns;
     let mut paths = Paths::default();
     let mut index: HashMap<String, u16> = HashMap::new();
     let mut stats = ReadStats::default();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
-                stats.reject(bad_rows, row_error(path, line, "row", e.to_string()))?;
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line() as usize);
-        match parse_row(&record, &at, &mut index, &mut paths.channels) {
-            Ok(row) => {
-                stats.rows += 1;
-                paths.rows.push(row);
-            }
-            Err((field, reason)) => stats.reject(bad_rows, row_error(path, line, field, reason))?,
-        }
-    }
+    table.rows(path, bad_rows, &mut stats, |record| {
+        let row = parse_row(record, &at, &mut index, &mut paths.channels)
+            .map_err(|(field, reason)| (field.to_string(), reason))?;
+        paths.rows.push(row);
+        Ok(())
+    })?;
     if paths.rows.is_empty() {
         return Err(InputError::Empty(path.to_path_buf()));
     }
     Ok((paths, stats))
-}
-
-fn csv_io(e: csv::Error) -> std::io::Error {
-    match e.into_kind() {
-        csv::ErrorKind::Io(e) => e,
-        other => std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{other:?}")),
-    }
-}
-
-fn row_error(path: &Path, line: usize, field: &str, reason: String) -> RowError {
-    RowError {
-        file: path.to_path_buf(),
-        line,
-        field: field.to_string(),
-        reason,
-    }
 }
 
 fn parse_row(

@@ -42,18 +42,18 @@ fn tiny_shop(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     (t, e, c)
 }
 
-#[test]
-fn train_inspect_and_recommend_with_reasons() {
-    let dir = tempfile::tempdir().unwrap();
-    let (train, _, catalog) = tiny_shop(dir.path());
-    let model = dir.path().join("m.xsm");
+/// `xsell train` on `train` with `catalog` into `model` (plus `extra`
+/// flags); panics with its stderr if it fails.
+fn train_model(train: &Path, catalog: &Path, model: &Path, extra: &[&str]) {
     let out = xsell()
-        .args(["train", "--events"])
-        .arg(&train)
+        .arg("train")
+        .args(extra)
+        .arg("--events")
+        .arg(train)
         .arg("--catalog")
-        .arg(&catalog)
+        .arg(catalog)
         .arg("-o")
-        .arg(&model)
+        .arg(model)
         .output()
         .unwrap();
     assert!(
@@ -61,6 +61,14 @@ fn train_inspect_and_recommend_with_reasons() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn train_inspect_and_recommend_with_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, _, catalog) = tiny_shop(dir.path());
+    let model = dir.path().join("m.xsm");
+    train_model(&train, &catalog, &model, &[]);
     let out = xsell()
         .args(["recommend", "--model"])
         .arg(&model)
@@ -441,20 +449,7 @@ fn email_and_attribution_from_the_command_line() {
     }
     std::fs::write(&catalog, rows).unwrap();
     let model = dir.path().join("m.xsm");
-    let ok = xsell()
-        .args(["train", "--no-tune", "--events"])
-        .arg(&train)
-        .arg("--catalog")
-        .arg(&catalog)
-        .arg("-o")
-        .arg(&model)
-        .output()
-        .unwrap();
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    train_model(&train, &catalog, &model, &["--no-tune"]);
     let recipients = dir.path().join("r.csv");
     std::fs::write(
         &recipients,

@@ -7,7 +7,7 @@
 //! `time` is RFC 3339 (`2026-11-20T10:00:00Z`) or seconds / milliseconds
 //! since 1970 (numbers above 10^11 are milliseconds).
 
-use crate::input::{BadRows, InputError, ReadStats, RowError};
+use crate::input::{BadRows, InputError, ReadStats, RowError, Table};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -105,60 +105,22 @@ fn check_id(field: &str, text: &str) -> Result<(), (String, String)> {
 }
 
 fn read_csv(path: &Path, bad_rows: BadRows) -> Result<(Vec<Recipient>, ReadStats), InputError> {
-    let io = |source| InputError::Io {
-        file: path.to_path_buf(),
-        source,
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| io(std::io::Error::other(e.to_string())))?;
-    let header = reader
-        .headers()
-        .map_err(|e| io(std::io::Error::other(e.to_string())))?
-        .clone();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| InputError::MissingColumn {
-                file: path.to_path_buf(),
-                column: name.to_string(),
-                found: header.iter().collect::<Vec<_>>().join(","),
-                hint: "a recipients CSV has one row per order line: recipient,order,time,item",
-            })
-    };
-    let (rc, oc, tc, ic) = (col("recipient")?, col("order")?, col("time")?, col("item")?);
+    let mut table = Table::open(
+        path,
+        ["recipient", "order", "time", "item"],
+        "a recipients CSV has one row per order line: recipient,order,time,item",
+    )?;
+    let [rc, oc, tc, ic] = table.columns;
     let mut stats = ReadStats::default();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut orders: Vec<HashMap<String, usize>> = Vec::new();
     let mut out: Vec<Recipient> = Vec::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
-                stats.reject(bad_rows, err(path, line, "row", e.to_string()))?;
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line() as usize);
+    table.rows(path, bad_rows, &mut stats, |record| {
         let get = |c: usize| record.get(c).unwrap_or("");
-        let parsed = (|| {
-            check_id("recipient", get(rc))?;
-            check_id("order", get(oc))?;
-            check_id("item", get(ic))?;
-            let time = parse_time(get(tc)).map_err(|r| ("time".to_string(), r))?;
-            Ok::<_, (String, String)>(time)
-        })();
-        let time_ms = match parsed {
-            Ok(t) => t,
-            Err((field, reason)) => {
-                stats.reject(bad_rows, err(path, line, &field, reason))?;
-                continue;
-            }
-        };
-        stats.rows += 1;
+        check_id("recipient", get(rc))?;
+        check_id("order", get(oc))?;
+        check_id("item", get(ic))?;
+        let time_ms = parse_time(get(tc)).map_err(|r| ("time".to_string(), r))?;
         let r = *index.entry(get(rc).to_string()).or_insert_with(|| {
             out.push(Recipient {
                 key: get(rc).to_string(),
@@ -175,7 +137,8 @@ fn read_csv(path: &Path, bad_rows: BadRows) -> Result<(Vec<Recipient>, ReadStats
             out[r].orders.len() - 1
         });
         out[r].orders[o].items.push(get(ic).to_string());
-    }
+        Ok(())
+    })?;
     Ok((out, stats))
 }
 

@@ -4,10 +4,12 @@
 mod catalog;
 mod csvline;
 mod events;
+mod table;
 
 pub use catalog::{read_catalog, write_catalog_jsonl, Catalog, CatalogFormat, CatalogItem};
 pub use csvline::split_csv_line;
 pub use events::{read_events, EventFormat};
+pub(crate) use table::Table;
 
 use std::path::{Path, PathBuf};
 use xsell_core::EventKind;
