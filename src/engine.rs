@@ -344,6 +344,16 @@ impl Engine {
         let (campaign, arm) = (get("xs_c"), get("xs_a"));
         let answer = get("xs_r").and_then(|r| r.parse::<u8>().ok());
         let own_host = url.hostname();
+        // The tab's session storage says whether this visit has had a page
+        // (a flag, nothing else; gone when the tab closes).
+        let session = window.session_storage().ok().flatten();
+        let key = "xsell:visit";
+        let new_visit = session
+            .as_ref()
+            .is_none_or(|s| s.get_item(key).ok().flatten().is_none());
+        if let Some(s) = &session {
+            let _ = s.set_item(key, "1");
+        }
         let arrival = xsell_core::attribution::journey::Arrival {
             utm_medium: medium.as_deref(),
             utm_source: source.as_deref(),
@@ -355,6 +365,7 @@ impl Engine {
             .any(|k| get(k).is_some()),
             referrer_host: referrer_host.as_deref().filter(|h| !h.is_empty()),
             own_host: &own_host,
+            new_visit,
         };
         let landing = campaign
             .as_deref()

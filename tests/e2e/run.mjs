@@ -548,6 +548,13 @@ test('e-mail landing: the link\'s campaign and arm are counted on the device, dr
   await waitCards(page, 4);
   d = await device();
   assert.equal(email().counts.clicks, 1);
+  // Pages inside the visit are no arrivals (the demo shop sends no
+  // referrer on its own links: the tab's visit flag tells them apart).
+  await page.goto(`${base}/search?q=milk`);
+  await page.goto(`${base}/p/${BANANA}`);
+  await waitCards(page, 4);
+  d = await device();
+  assert.deepEqual(d.journey.touches, ['email'], 'internal pages add no direct touch');
   // An order after the landing counts for the campaign's arm and ends the journey.
   await page.evaluate(async () => (await window.xsell.ready).track('purchase', { items: [{ item_id: '24852' }], value: 12.5 }));
   d = await device();

@@ -19,6 +19,7 @@ fn from(referrer: Option<&str>) -> Arrival<'_> {
     Arrival {
         referrer_host: referrer,
         own_host: "shop.example",
+        new_visit: true,
         ..Arrival::default()
     }
 }

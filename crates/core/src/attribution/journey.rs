@@ -79,6 +79,11 @@ pub struct Arrival<'a> {
     pub referrer_host: Option<&'a str>,
     /// The shop's own host (a referrer from it is not an arrival).
     pub own_host: &'a str,
+    /// The first page of this visit (the browser layer knows: nothing in
+    /// the tab's session storage yet). A later page with no referrer and
+    /// no campaign parameter is a reload, a back button, or a shop that
+    /// sends no referrer on its own links — not an arrival.
+    pub new_visit: bool,
 }
 
 const SEARCH: [&str; 9] = [
@@ -154,13 +159,11 @@ pub fn classify(a: &Arrival<'_>) -> Option<Channel> {
         _ => {}
     }
     let Some(host) = host.filter(|_| !internal) else {
-        // No referrer (or our own) and no campaign: direct only when a
-        // campaign source says nothing else; own-site navigation is none.
-        return if internal && medium.is_none() && a.utm_source.is_none() {
-            None
-        } else {
-            Some(Channel::Direct)
-        };
+        // No outside referrer and no recognised medium: a tagged link
+        // (utm_source) or the first page of a visit is direct; anything
+        // else is a page inside the visit, not an arrival.
+        let tagged = medium.is_some() || a.utm_source.is_some();
+        return (tagged || (a.new_visit && !internal)).then_some(Channel::Direct);
     };
     if SEARCH.iter().any(|s| host_is(&host, s)) {
         Some(Channel::Search)
@@ -253,6 +256,7 @@ mod tests {
             utm_medium: medium,
             referrer_host: referrer,
             own_host: "shop.example",
+            new_visit: true,
             ..Arrival::default()
         })
     }
