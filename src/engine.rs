@@ -116,7 +116,9 @@ fn engine_options(options: JsValue) -> Result<(Options, Valid<ShopperSettings>),
         },
         placements: options.placements.take().unwrap_or_default(),
         experiments: options.experiments.take().unwrap_or_default(),
-        journey_window_days: options.journey_window_days.unwrap_or(30),
+        journey_window_days: options
+            .journey_window_days
+            .unwrap_or(xsell_core::attribution::journey::DEFAULT_WINDOW_DAYS),
     }
     .check()
     .map_err(|e| js_error(format!("options: {e}")))?;

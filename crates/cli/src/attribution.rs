@@ -128,10 +128,7 @@ pub fn attribute(paths: &Paths, resamples: usize, seed: u64) -> AttributionResul
     let point: Attribution = paths.attribute();
     let mut rng = SplitMix64(seed);
     let draws = interval::bootstrap(&mut rng, resamples, &paths.channels, |rng| {
-        let mut s = Sufficient::of(&Paths {
-            channels: paths.channels.clone(),
-            rows: Vec::new(),
-        });
+        let mut s = Sufficient::empty(paths.channels.len());
         for row in &paths.rows {
             let conv = interval::poisson(rng, row.conversions);
             let per = if row.conversions > 0.0 {

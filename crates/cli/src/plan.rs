@@ -679,7 +679,7 @@ impl Plan {
                         survey,
                         heading,
                         currency,
-                        rotation_ms: u64::from(rotation_days) * 86_400_000,
+                        rotation_ms: u64::from(rotation_days) * xsell_core::shopper::MS_PER_DAY,
                     },
                 })
             }

@@ -457,25 +457,30 @@ fn email_and_attribution_from_the_command_line() {
     )
     .unwrap();
     let out = dir.path().join("campaign");
-    let run = xsell()
-        .args(["email", "--model"])
-        .arg(&model)
-        .arg("--recipients")
-        .arg(&recipients)
-        .args([
-            "--campaign",
-            "spring",
-            "--shop-url",
-            "https://shop.example",
-            "--control",
-            "0",
-            "--slots",
-            "2",
-        ])
-        .args(["--now", "2026-12-01T00:00:00Z", "-o"])
-        .arg(&out)
-        .output()
-        .unwrap();
+    let email = |flags: &[&str]| {
+        xsell()
+            .args(["email", "--model"])
+            .arg(&model)
+            .arg("--recipients")
+            .arg(&recipients)
+            .args(flags)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    let run = email(&[
+        "--campaign",
+        "spring",
+        "--shop-url",
+        "https://shop.example",
+        "--control",
+        "0",
+        "--slots",
+        "2",
+        "--now",
+        "2026-12-01T00:00:00Z",
+    ]);
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{err}");
     assert!(
@@ -491,21 +496,12 @@ fn email_and_attribution_from_the_command_line() {
         "{assignments}"
     );
     // A usage error: status 2 and what to do.
-    let bad = xsell()
-        .args(["email", "--model"])
-        .arg(&model)
-        .arg("--recipients")
-        .arg(&recipients)
-        .args([
-            "--campaign",
-            "Spring Sale",
-            "--shop-url",
-            "https://shop.example",
-            "-o",
-        ])
-        .arg(&out)
-        .output()
-        .unwrap();
+    let bad = email(&[
+        "--campaign",
+        "Spring Sale",
+        "--shop-url",
+        "https://shop.example",
+    ]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--campaign"));
     // Attribution: a good summary, then a bad row.

@@ -11,9 +11,11 @@
 //! - [`landing_url`] and [`survey_url`] build the links: campaign, arm and
 //!   slot (or answer) only — never anything about the recipient.
 
+use crate::clock::MS_PER_DAY;
 use crate::privacy::exact::{uniform_below, SplitMix64};
 use crate::safe_url::{check_url, SafeUrl};
 use crate::score::{Event, PageType, Reason, Recommender, Request};
+use crate::shopper::experiment::fnv;
 use crate::shopper::legacy::co_purchase;
 use crate::slate::fatigue::FatigueState;
 use crate::slate::pipeline::{build_slate, SlateConfig};
@@ -58,12 +60,6 @@ pub fn assign(key: &str, campaign: &str, control_percent: u8, control: EmailArm)
     }
 }
 
-fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
 /// One order of a recipient: when, and its items (model indices).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order {
@@ -96,7 +92,7 @@ impl<'m> EmailPicker<'m> {
         Self {
             rec,
             config,
-            recent_ms: u64::from(recent_days) * 86_400_000,
+            recent_ms: u64::from(recent_days) * MS_PER_DAY,
         }
     }
 
@@ -208,10 +204,7 @@ pub fn landing_url(
 ) -> Option<String> {
     Some(with_params(
         &absolute_url(shop, url)?,
-        &format!(
-            "utm_source=xsell&utm_medium=email&utm_campaign={campaign}&xs_c={campaign}&xs_a={}&xs_s={slot}",
-            arm.as_str()
-        ),
+        &format!("{}&xs_s={slot}", campaign_params(campaign, arm)),
     ))
 }
 
@@ -232,10 +225,16 @@ pub fn absolute_url(shop: &str, url: &str) -> Option<String> {
 pub fn survey_url(shop: &str, campaign: &str, arm: EmailArm, answer: u8) -> String {
     with_params(
         &format!("{shop}/"),
-        &format!(
-            "utm_source=xsell&utm_medium=email&utm_campaign={campaign}&xs_c={campaign}&xs_a={}&xs_r={answer}",
-            arm.as_str()
-        ),
+        &format!("{}&xs_r={answer}", campaign_params(campaign, arm)),
+    )
+}
+
+/// What every link of a campaign's block carries: the UTM tags and
+/// xsell's campaign and arm (`xs_c`, `xs_a`).
+fn campaign_params(campaign: &str, arm: EmailArm) -> String {
+    format!(
+        "utm_source=xsell&utm_medium=email&utm_campaign={campaign}&xs_c={campaign}&xs_a={}",
+        arm.as_str()
     )
 }
 

@@ -27,7 +27,7 @@ use view::{BlockView, SlotView, SurveyView};
 use xsell_core::email::{
     absolute_url, assign, landing_url, survey_url, EmailArm, EmailPicker, Order,
 };
-use xsell_core::shopper::{format_price, Presentation};
+use xsell_core::shopper::Presentation;
 
 /// How a campaign's blocks are made.
 #[derive(Debug, Clone)]
@@ -149,9 +149,7 @@ pub fn build_campaign(
                 title: card.title,
                 url,
                 image,
-                price: model
-                    .item_price_cents(item)
-                    .map(|c| format_price(c, &s.currency)),
+                price: card.price_text,
                 reason: card.reason,
             });
         }

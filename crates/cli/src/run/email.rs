@@ -2,7 +2,7 @@
 
 use super::{bar, now_ms, report_skips};
 use crate::plan::EmailPlan;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use xsell_cli::email::recipients::read_recipients;
 use xsell_cli::email::rotation::Rotation;
 use xsell_cli::email::{build_campaign, write_campaign};
@@ -11,9 +11,8 @@ use xsell_core::{Model, Recommender};
 
 pub fn email(p: &EmailPlan) -> Result<()> {
     let started = std::time::Instant::now();
-    let bytes =
-        std::fs::read(&p.model).with_context(|| format!("reading {}", p.model.display()))?;
-    let model = Model::parse(&bytes).with_context(|| format!("{}", p.model.display()))?;
+    let bytes = super::model::read_model(&p.model)?;
+    let model = Model::parse(&bytes)?;
     let (recipients, stats) = read_recipients(&p.recipients.0, p.recipients.1, p.bad_rows)?;
     report_skips(&p.recipients.0, &stats);
     let mut rotation = match &p.rotation {

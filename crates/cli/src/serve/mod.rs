@@ -199,6 +199,13 @@ impl DayWindow {
     }
 }
 
+/// Today as days since 1970-01-01 (UTC), by the system clock.
+fn today_number() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400)
+}
+
 /// The server's UTC date.
 pub fn utc_today() -> jiff::civil::Date {
     jiff::Timestamp::now()
@@ -384,9 +391,7 @@ async fn get_attribution(
     State(state): State<Arc<AppState>>,
     Query(q): Query<attribution::AttributionQuery>,
 ) -> Response {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
+    let now = today_number() * xsell_core::shopper::MS_PER_DAY;
     let days = match attribution::days(&q, now) {
         Ok(d) => d,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
@@ -498,9 +503,7 @@ async fn get_experiment(
     let configured = file
         .as_ref()
         .and_then(|f| f.experiments.iter().find(|e| e.name == name));
-    let today = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400);
+    let today = today_number();
     let request = match Request::check_at(
         &name,
         q.from.as_deref(),

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// Touchpoints a journey keeps (the latest ones).
 pub const MAX_TOUCHES: usize = 4;
 /// The default journey window: 30 days after its first touch.
-pub const DEFAULT_WINDOW_MS: u64 = 30 * 86_400_000;
+pub const DEFAULT_WINDOW_DAYS: u32 = 30;
 
 /// Where an arrival came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -234,9 +234,14 @@ impl Journey {
         })
     }
 
+    /// Whether the journey has a touch and its window ran out by `now`.
+    pub fn expired(&self, now: u64, window_ms: u64) -> bool {
+        !self.touches.is_empty() && now >= self.started_ms.saturating_add(window_ms)
+    }
+
     /// Ends the journey as not converted if its window ran out by `now`.
     pub fn expire(&mut self, now: u64, window_ms: u64) -> Option<EndedJourney> {
-        if self.touches.is_empty() || now < self.started_ms.saturating_add(window_ms) {
+        if !self.expired(now, window_ms) {
             return None;
         }
         self.started_ms = 0;
@@ -301,7 +306,7 @@ mod tests {
 
     #[test]
     fn a_journey_keeps_its_last_four_distinct_touches() {
-        let w = DEFAULT_WINDOW_MS;
+        let w = u64::from(DEFAULT_WINDOW_DAYS) * crate::clock::MS_PER_DAY;
         let mut j = Journey::default();
         for (t, c) in [
             Channel::Search,

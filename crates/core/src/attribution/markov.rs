@@ -95,10 +95,9 @@ pub struct Sufficient {
 }
 
 impl Sufficient {
-    /// The statistics of `paths` (steps past the channel list are ignored).
-    pub fn of(paths: &Paths) -> Self {
-        let n = paths.channels.len();
-        let mut s = Sufficient {
+    /// No paths yet, over `n` channels.
+    pub fn empty(n: usize) -> Self {
+        Sufficient {
             n,
             trans: vec![0.0; (n + 1) * (n + 2)],
             value_out: vec![0.0; n + 1],
@@ -108,7 +107,12 @@ impl Sufficient {
             first: vec![0.0; n],
             last: vec![0.0; n],
             linear: vec![0.0; n],
-        };
+        }
+    }
+
+    /// The statistics of `paths` (steps past the channel list are ignored).
+    pub fn of(paths: &Paths) -> Self {
+        let mut s = Self::empty(paths.channels.len());
         for row in &paths.rows {
             s.add(row, 1.0);
         }
@@ -433,10 +437,7 @@ mod tests {
             &[(&[0, 1, 2], 2.0, 5.0, 7.0), (&[2, 0], 1.0, 4.0, 3.0)],
             &["a", "b", "c"],
         );
-        let mut s = Sufficient::of(&Paths {
-            channels: p.channels.clone(),
-            rows: vec![],
-        });
+        let mut s = Sufficient::empty(p.channels.len());
         for r in &p.rows {
             s.add(r, 10.0);
         }

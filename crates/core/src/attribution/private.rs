@@ -25,7 +25,7 @@
 
 use super::interval::{CreditIntervals, Interval};
 use super::journey::{CHANNELS, MAX_TOUCHES};
-use super::markov::{solve, Attribution, ChannelCredit, PathRow, Paths, Sufficient};
+use super::markov::{solve, Attribution, ChannelCredit, PathRow, Sufficient};
 use super::oracle::{journey, CellEstimate, DOMAIN, PATHS};
 use serde::Serialize;
 
@@ -56,10 +56,7 @@ pub fn channel_names() -> Vec<String> {
 
 /// The path summary of cell counts (index = cell).
 pub(crate) fn summary_of(cells: &[f64], value_per_conversion: f64) -> Sufficient {
-    let mut s = Sufficient::of(&Paths {
-        channels: channel_names(),
-        rows: Vec::new(),
-    });
+    let mut s = Sufficient::empty(CHANNELS.len());
     for path in 0..PATHS {
         let (touches, _) = journey(2 * path);
         let conversions = cells[2 * path + 1];

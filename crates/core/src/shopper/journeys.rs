@@ -15,7 +15,7 @@
 //! collector's experiment analysis gives each campaign's arms.
 
 use super::reports::OutgoingReport;
-use super::{utc_day, Shopper, ShopperError};
+use super::{utc_day, Shopper, ShopperError, MS_PER_DAY};
 use crate::attribution::journey::{classify, Arrival, Channel};
 use crate::attribution::oracle::cell;
 use crate::device::{EmailVisit, PendingJourney};
@@ -29,7 +29,7 @@ pub const EMAIL_PLACEMENT: &str = "email";
 /// Ended journeys kept waiting for budget (older ones are dropped).
 pub const MAX_PENDING_JOURNEYS: usize = 4;
 /// After a landing, add-to-cart and orders count for the e-mail arm this long.
-const EMAIL_VISIT_MS: u64 = 86_400_000;
+const EMAIL_VISIT_MS: u64 = MS_PER_DAY;
 
 /// What an e-mail block's link says (the `xs_c`, `xs_a`, `xs_s` and
 /// `xs_r` parameters).
@@ -45,7 +45,7 @@ pub struct EmailLanding<'a> {
 
 impl Shopper<'_> {
     fn window_ms(&self) -> u64 {
-        u64::from(self.settings().journey_window_days) * 86_400_000
+        u64::from(self.settings().journey_window_days) * MS_PER_DAY
     }
 
     /// A page load: its channel extends the journey (`None` for a page
@@ -77,9 +77,7 @@ impl Shopper<'_> {
             self.journey_touch(c, now);
         }
         if let Some(l) = landing {
-            let day = utc_day(now);
-            self.device.expose(&day, EMAIL_PLACEMENT, l.campaign, l.arm);
-            let c = self.device.counts_mut(&day, EMAIL_PLACEMENT);
+            let c = self.email_counts(l.campaign, l.arm, now);
             c.clicks += 1;
             if let Some(a) = l.answer {
                 c.relevance = Some(a);
@@ -108,10 +106,7 @@ impl Shopper<'_> {
             self.queue_journey(ended, now);
         }
         if let Some(v) = self.email_visit(now) {
-            let day = utc_day(now);
-            self.device
-                .expose(&day, EMAIL_PLACEMENT, &v.campaign, &v.arm);
-            let c = self.device.counts_mut(&day, EMAIL_PLACEMENT);
+            let c = self.email_counts(&v.campaign, &v.arm, now);
             c.purchases += 1;
             if let Some(v) = value {
                 c.order_value_cents = Some((v * 100.0).round() as u64);
@@ -123,11 +118,21 @@ impl Shopper<'_> {
     /// An add-to-cart: counts for a recent e-mail landing.
     pub(super) fn email_add_to_cart(&mut self, now: u64) {
         if let Some(v) = self.email_visit(now) {
-            let day = utc_day(now);
-            self.device
-                .expose(&day, EMAIL_PLACEMENT, &v.campaign, &v.arm);
-            self.device.counts_mut(&day, EMAIL_PLACEMENT).add_to_cart += 1;
+            self.email_counts(&v.campaign, &v.arm, now).add_to_cart += 1;
         }
+    }
+
+    /// Today's counters of the `email` placement, exposed to `arm` of
+    /// `campaign`.
+    fn email_counts(
+        &mut self,
+        campaign: &str,
+        arm: &str,
+        now: u64,
+    ) -> &mut crate::privacy::report::DayCounts {
+        let day = utc_day(now);
+        self.device.expose(&day, EMAIL_PLACEMENT, campaign, arm);
+        self.device.counts_mut(&day, EMAIL_PLACEMENT)
     }
 
     fn email_visit(&self, now: u64) -> Option<EmailVisit> {
@@ -151,14 +156,7 @@ impl Shopper<'_> {
     /// Whether a journey report is waiting (an open journey past its
     /// window counts: it ends now).
     pub(super) fn journeys_due(&self, now: u64) -> bool {
-        !self.device.ended.is_empty()
-            || (!self.device.journey.touches.is_empty()
-                && now
-                    >= self
-                        .device
-                        .journey
-                        .started_ms
-                        .saturating_add(self.window_ms()))
+        !self.device.ended.is_empty() || self.device.journey.expired(now, self.window_ms())
     }
 
     /// The reports of waiting journeys, each charged `eps` while the

@@ -8,7 +8,7 @@
 //! and draws.
 
 mod config;
-mod experiment;
+pub(crate) mod experiment;
 mod ids;
 mod journeys;
 pub(crate) mod legacy;
@@ -141,7 +141,7 @@ impl Default for ShopperSettings {
             },
             placements: Placements::default(),
             experiments: Experiments::default(),
-            journey_window_days: 30,
+            journey_window_days: crate::attribution::journey::DEFAULT_WINDOW_DAYS,
         }
     }
 }

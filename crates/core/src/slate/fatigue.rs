@@ -17,6 +17,7 @@
 //! indices, so the state survives a re-trained model. The state is bounded
 //! (oldest entries age out first) and a corrupt or foreign state resets.
 
+use crate::clock::MS_PER_DAY;
 use crate::error::ParamError;
 use crate::guard::{ParamGuard, Valid};
 use serde::{Deserialize, Serialize};
@@ -28,7 +29,6 @@ const MAX_DISMISSED: usize = 500;
 const MAX_CATEGORIES: usize = 50;
 const MS_PER_MIN: u64 = 60_000;
 const MS_PER_HOUR: u64 = 3_600_000;
-const MS_PER_DAY: u64 = 86_400_000;
 
 /// Unchecked fatigue settings (a placement config's `fatigue` object; every
 /// field optional, camelCase in JSON).
