@@ -26,6 +26,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, ShadowRoot};
 
 use crate::live::Shared;
+use crate::reserve::{self, Collapse};
 use crate::util::{js_error, parse_options};
 use xsell_core::shopper::{Card, Layout, SlateRequest, SLATE_FIELDS};
 
@@ -104,6 +105,7 @@ pub struct Carousel {
     observer: Option<web_sys::IntersectionObserver>,
     _observer_cb: Option<Closure<dyn FnMut(js_sys::Array)>>,
     _timer: Option<gloo_timers::callback::Interval>,
+    _collapse: Option<Collapse>,
     count: usize,
     retry_after_ms: Option<u32>,
 }
@@ -130,6 +132,7 @@ impl Carousel {
         }
         self.listeners.clear();
         self._timer = None;
+        self._collapse = None;
         self._observer_cb = None;
         self.view = None;
         self.root.set_text_content(None);
@@ -372,6 +375,17 @@ fn title_of(card: &HtmlElement) -> String {
         .unwrap_or_default()
 }
 
+/// Labels the cards "k of n: title" again (after some were removed);
+/// returns n.
+fn relabel(cards: &[HtmlElement]) -> usize {
+    let n = cards.len();
+    for (k, c) in cards.iter().enumerate() {
+        let t = title_of(c);
+        let _ = c.set_attribute("aria-label", &format!("{} of {n}: {t}", k + 1));
+    }
+    n
+}
+
 /// Removes a dismissed card; focus goes to the next card (or the previous,
 /// or the heading when none is left).
 fn dismiss(view: &Rc<RefCell<View>>, card: &HtmlElement) {
@@ -384,11 +398,7 @@ fn dismiss(view: &Rc<RefCell<View>>, card: &HtmlElement) {
     let had_focus = card.matches(":focus-within").unwrap_or(false);
     card.remove();
     let rest = cards_of(&v.track);
-    let n = rest.len();
-    for (k, c) in rest.iter().enumerate() {
-        let t = title_of(c);
-        let _ = c.set_attribute("aria-label", &format!("{} of {n}: {t}", k + 1));
-    }
+    let n = relabel(&rest);
     if let Some(next) = rest.get(pos.min(n.saturating_sub(1))) {
         if had_focus || n > 0 {
             if had_focus {
@@ -566,14 +576,21 @@ pub(crate) fn mount(
         observer: None,
         _observer_cb: None,
         _timer: None,
+        _collapse: None,
         count: slate.items.len(),
         retry_after_ms: slate
             .retry_after_ms
             .map(|ms| u32::try_from(ms).unwrap_or(u32::MAX)),
     };
     if slate.items.is_empty() {
+        // Nothing to show: the page's reserved space goes back where that
+        // moves nothing, unless the placement asks again (minDwellMs).
+        if handle.retry_after_ms.is_none() {
+            handle._collapse = reserve::collapse(&host)?;
+        }
         return Ok(handle);
     }
+    reserve::restore(&host);
     adopt_style(&root)?;
     let doc = host
         .owner_document()
@@ -649,6 +666,16 @@ pub(crate) fn mount(
     // Beside the section, not in it: when the last card goes the section
     // is hidden, and the message must still be read (and take the focus).
     root.append_child(&status)?;
+    // Keep to the space the page reserved (measured before the first paint
+    // of the cards, so nothing is seen to move).
+    let reserved = reserve::reserved_px(&host);
+    if slate.layout == Layout::Grid {
+        let all = cards_of(&track);
+        if reserve::fit_grid(&section, &all, reserved) < all.len() {
+            handle.count = relabel(&cards_of(&track));
+        }
+    }
+    reserve::warn_if_taller(&section, reserved);
 
     let view = Rc::new(RefCell::new(View {
         engine,

@@ -11,6 +11,7 @@ mod carousel;
 mod engine;
 mod live;
 mod report;
+mod reserve;
 mod storage;
 mod util;
 

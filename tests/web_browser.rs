@@ -446,3 +446,240 @@ fn placement_configs_shape_the_carousel() {
     assert_eq!(c.count(), 0);
     assert_eq!(c.retry_after_ms(), Some(59_000));
 }
+
+/// Catalogue text a feed can hold: very long, unbroken, right-to-left,
+/// emoji sequences, stacked combining marks.
+fn extreme_titles() -> Vec<String> {
+    vec![
+        "W".repeat(5_000),
+        "Organic Free-Range Pasture-Raised Large Brown Eggs, Grade AA, Family Pack of 24, \
+         Omega-3 Enriched, Vegetarian-Fed Hens, Certified Humane, Farm Fresh Daily"
+            .into(),
+        "حليب كامل الدسم عضوي من مزارع محلية طازج يوميا ".repeat(6) + "חלב מלא אורגני",
+        "🍌🍓👨‍👩‍👧‍👦🏳️‍🌈🧑🏽‍🌾".repeat(60),
+        "e\u{301}\u{302}\u{303}\u{304}\u{305}\u{306}\u{307}\u{308}\u{309}\u{30a}\u{30b}\u{30c}"
+            .repeat(120),
+        "lorem ipsum dolor ".repeat(300),
+        format!("https://cdn.example/{}", "a1b2c3".repeat(600)),
+    ]
+}
+
+/// The grocery fixture plus one item per extreme title, each linked from
+/// bananas (the cart).
+fn extreme_grocery() -> xsell_core::ModelBuilder {
+    let mut b = common::grocery();
+    for (k, t) in extreme_titles().into_iter().enumerate() {
+        let mut item = b.items[2].clone();
+        item.id = format!("x{k}");
+        item.title = t;
+        item.url = format!("https://shop.example/p/x{k}");
+        item.image = format!("https://img.example/x{k}.png");
+        b.items.push(item);
+        b.neighbours[0].push(xsell_core::Neighbour {
+            target: (b.items.len() - 1) as u32,
+            co: 0.8,
+            seq: 0.0,
+        });
+        b.neighbours.push(Vec::new());
+    }
+    b.vectors = None;
+    b
+}
+
+fn rect(e: &Element) -> web_sys::DomRect {
+    e.get_bounding_client_rect()
+}
+
+/// Every card has one width and one height, at most `max_h` px, and
+/// everything in it stays inside it; its full title is still its name.
+fn assert_cards_keep_their_box(r: &ShadowRoot, max_h: f64) {
+    let cards = all(r, "li[data-id]");
+    let ids: Vec<_> = cards
+        .iter()
+        .map(|c| c.get_attribute("data-id").unwrap())
+        .collect();
+    assert!(
+        ids.iter().filter(|i| i.starts_with('x')).count() >= 6,
+        "{ids:?}"
+    );
+    let plain = rect(&cards[0]);
+    let titles = extreme_titles();
+    for c in &cards {
+        let id = c.get_attribute("data-id").unwrap();
+        let b = rect(c);
+        assert!(
+            (b.width() - plain.width()).abs() < 1.0,
+            "{id}: width {} vs {}",
+            b.width(),
+            plain.width()
+        );
+        assert!(b.height() <= max_h, "{id}: height {}", b.height());
+        let inner = c.query_selector_all("*").unwrap();
+        for k in 0..inner.length() {
+            let e: Element = inner.item(k).unwrap().unchecked_into();
+            let i = rect(&e);
+            assert!(
+                i.left() >= b.left() - 0.5
+                    && i.right() <= b.right() + 0.5
+                    && i.top() >= b.top() - 0.5
+                    && i.bottom() <= b.bottom() + 0.5,
+                "{id}: <{}> at {}..{} x {}..{} leaves its card {}..{} x {}..{}",
+                e.tag_name(),
+                i.left(),
+                i.right(),
+                i.top(),
+                i.bottom(),
+                b.left(),
+                b.right(),
+                b.top(),
+                b.bottom()
+            );
+        }
+        if let Some(k) = id.strip_prefix('x') {
+            let full = &titles[k.parse::<usize>().unwrap()];
+            let title = c.query_selector(".title").unwrap().unwrap();
+            assert_eq!(
+                title.text_content().as_deref(),
+                Some(full.as_str()),
+                "{id}: the whole title is in the tree"
+            );
+            assert!(
+                c.get_attribute("aria-label")
+                    .unwrap()
+                    .ends_with(full.as_str()),
+                "{id}: and in the name"
+            );
+        }
+    }
+}
+
+/// A layout test in Chromium: extreme catalogue text, in both layouts,
+/// changes no card's size and nothing leaves its card.
+#[wasm_bindgen_test]
+async fn extreme_titles_keep_every_card_in_its_box() {
+    for layout in ["carousel", "grid"] {
+        let _ = storage().clear();
+        let opts = obj(&format!(
+            r#"{{"storagePrefix":"t-extreme","placements":{{"v":1,"placements":{{"cart":{{"layout":"{layout}","slots":12}}}}}}}}"#
+        ));
+        let e = Engine::new(extreme_grocery().build().unwrap().into_boxed_slice(), opts).unwrap();
+        e.track("add_to_cart", obj(r#"{"items":[{"item_id":"b"}]}"#))
+            .unwrap();
+        let h = host();
+        h.style().set_property("width", "900px").unwrap();
+        let c = e.mount(h.clone(), obj(r#"{"placement":"cart"}"#)).unwrap();
+        sleep(50).await; // fonts and images settle
+        assert_cards_keep_their_box(&root(&h), 460.0);
+        assert!(
+            rect(&h).width() <= 900.5,
+            "{layout}: the widget is {} px wide",
+            rect(&h).width()
+        );
+        drop(c);
+        h.remove();
+    }
+}
+
+/// A grid keeps to the space the page reserved (its rows that do not fit
+/// are left out, the rest relabelled); a carousel fits as it is.
+#[wasm_bindgen_test]
+fn a_grid_keeps_to_the_space_the_page_reserved() {
+    let _ = storage().clear();
+    let opts = obj(
+        r#"{"storagePrefix":"t-reserve","placements":{"v":1,"placements":{"cart":{"layout":"grid","slots":12}}}}"#,
+    );
+    let e = Engine::new(extreme_grocery().build().unwrap().into_boxed_slice(), opts).unwrap();
+    e.track("add_to_cart", obj(r#"{"items":[{"item_id":"b"}]}"#))
+        .unwrap();
+    let h = host();
+    // A phone-wide column: two cards a row, so a dozen cards make six rows.
+    h.style().set_property("width", "400px").unwrap();
+    h.style().set_property("min-height", "32rem").unwrap();
+    let c = e.mount(h.clone(), obj(r#"{"placement":"cart"}"#)).unwrap();
+    let r = root(&h);
+    let section = r.query_selector("section").unwrap().unwrap();
+    assert!(
+        rect(&section).height() <= 512.5,
+        "grid {} px in 512",
+        rect(&section).height()
+    );
+    let cards = all(&r, "li[data-id]");
+    assert_eq!(cards.len(), c.count());
+    assert!((2..10).contains(&cards.len()), "kept {}", cards.len());
+    let n = cards.len();
+    for (k, card) in cards.iter().enumerate() {
+        assert!(card
+            .get_attribute("aria-label")
+            .unwrap()
+            .starts_with(&format!("{} of {n}: ", k + 1)));
+    }
+    drop(c);
+    h.remove();
+}
+
+/// A placement that shows nothing gives the reserved space back only where
+/// that moves nothing the shopper sees: off screen, not in view.
+#[wasm_bindgen_test]
+async fn nothing_shown_gives_the_space_back_only_off_screen() {
+    let _ = storage().clear();
+    let opts = obj(
+        r#"{"storagePrefix":"t-collapse","placements":{"v":1,"placements":{"cart":{"minCartItems":3}}}}"#,
+    );
+    let e = Engine::new(common::grocery().build().unwrap().into_boxed_slice(), opts).unwrap();
+    e.track("add_to_cart", obj(r#"{"items":[{"item_id":"b"}]}"#))
+        .unwrap();
+    let reserved = |h: &HtmlElement| rect(h).height();
+    // In view (the test page has been painted): the space stays. (The
+    // runner's page grows with its output: place the host explicitly.)
+    let h = host();
+    let place = |top: &str| {
+        for (k, v) in [
+            ("position", "absolute"),
+            ("left", "0"),
+            ("top", top),
+            ("min-height", "300px"),
+        ] {
+            h.style().set_property(k, v).unwrap();
+        }
+    };
+    place("0px");
+    // Something visible painted first (paint timing reports nothing for
+    // a blank page: then giving the space back moves nothing seen).
+    let text: HtmlElement = doc().create_element("p").unwrap().unchecked_into();
+    text.set_text_content(Some("The page above the widget"));
+    doc().body().unwrap().append_child(&text).unwrap();
+    let perf = web_sys::window().unwrap().performance().unwrap();
+    for _ in 0..100 {
+        if perf.get_entries_by_type("paint").length() > 0 {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert!(
+        perf.get_entries_by_type("paint").length() > 0,
+        "the page was painted"
+    );
+    let c = e.mount(h.clone(), obj(r#"{"placement":"cart"}"#)).unwrap();
+    assert_eq!(c.count(), 0);
+    sleep(100).await;
+    assert_eq!(reserved(&h), 300.0, "in view, nothing moves");
+    assert!(!h.has_attribute("data-xsell-collapsed"));
+    // Off screen: given back.
+    place("300vh");
+    sleep(200).await;
+    assert_eq!(reserved(&h), 0.0, "off screen, the space goes back");
+    assert!(h.has_attribute("data-xsell-collapsed"));
+    drop(c);
+    // Something to show again: the reservation is taken again.
+    e.track("add_to_cart", obj(r#"{"items":[{"item_id":"m"}]}"#))
+        .unwrap();
+    e.track("add_to_cart", obj(r#"{"items":[{"item_id":"c"}]}"#))
+        .unwrap();
+    let c = e.mount(h.clone(), obj(r#"{"placement":"cart"}"#)).unwrap();
+    assert!(c.count() > 0);
+    assert!(!h.has_attribute("data-xsell-collapsed"));
+    assert!(reserved(&h) >= 300.0);
+    drop(c);
+    h.remove();
+    text.remove();
+}
