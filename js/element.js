@@ -5,6 +5,12 @@
 
 const ATTRIBUTES = ['placement', 'page', 'item', 'slots', 'heading', 'autoplay'];
 
+// A task of its own for each render: the engine's load, the page's other
+// work and each widget's render never add up to one long task, and a click
+// that changes the cart paints before the widgets re-render (INP).
+const nextTask = () =>
+  globalThis.scheduler?.yield ? globalThis.scheduler.yield() : new Promise((resolve) => setTimeout(resolve, 0));
+
 /**
  * Defines the element (once per name). `engine` is an Engine or a promise of
  * one; until it resolves the element is empty.
@@ -44,10 +50,12 @@ export function defineElement(engine, name = 'xsell-recommendations') {
       let e;
       try {
         e = await engineReady;
+        await nextTask();
       } catch {
         return;
       }
       if (generation !== this.#generation || !this.isConnected) return;
+      const kept = this.#keep();
       this.#release();
       try {
         this.#carousel = e.mount(this, this.#options());
@@ -55,6 +63,7 @@ export function defineElement(engine, name = 'xsell-recommendations') {
         console.warn(String(err?.message ?? err));
         return;
       }
+      this.#restore(kept);
       // A placement that waits for time on the page (minDwellMs) asks again.
       const wait = this.#carousel.retryAfterMs;
       if (wait !== undefined && wait !== null) {
@@ -63,6 +72,35 @@ export function defineElement(engine, name = 'xsell-recommendations') {
         }, Math.max(wait, 50));
       }
       this.dispatchEvent(new CustomEvent('xsell-render', { detail: { count: this.count } }));
+    }
+
+    // A refresh (the cart changed, often from this very carousel) renders
+    // anew: the shopper keeps their place — the track's scroll and the
+    // focus, on the same card's same button, else the card now at that
+    // position — so focus never falls to the page's body.
+    #keep() {
+      const root = this.shadowRoot;
+      const scroll = root?.querySelector('ul')?.scrollLeft ?? 0;
+      const active = root?.activeElement;
+      if (!active) return { scroll };
+      const card = active.closest('li[data-id]');
+      const cards = [...root.querySelectorAll('li[data-id]')];
+      return { scroll, focus: true, id: card?.dataset.id, act: active.dataset?.act, pos: Math.max(0, cards.indexOf(card)) };
+    }
+
+    #restore(kept) {
+      const root = this.shadowRoot;
+      if (!root) return;
+      const track = root.querySelector('ul');
+      if (track && kept.scroll) track.scrollLeft = kept.scroll;
+      if (!kept.focus) return;
+      const cards = [...root.querySelectorAll('li[data-id]')];
+      const same = cards.find((c) => c.dataset.id === kept.id);
+      const card = same ?? cards[Math.min(kept.pos, cards.length - 1)];
+      if (!card) return;
+      for (const c of cards) c.tabIndex = c === card ? 0 : -1;
+      const button = same && kept.act ? same.querySelector(`[data-act="${kept.act}"]`) : null;
+      (button ?? card).focus({ preventScroll: true });
     }
 
     #release() {

@@ -140,31 +140,140 @@ test('script tag: product page shows reasoned cards under a strict CSP, with a s
   await context.close();
 });
 
-/** axe-core's violations inside the widget (its open shadow root included). */
-async function axeViolations(page) {
+/** axe-core's violations in `context` (a selector, or the whole page), open shadow roots included. */
+async function axeViolations(page, context = 'xsell-recommendations') {
   await page.evaluate(readFileSync('node_modules/axe-core/axe.min.js', 'utf8')); // CDP: outside the page's CSP
-  return page.evaluate(async () => {
-    const r = await window.axe.run('xsell-recommendations', {
+  return page.evaluate(async (ctx) => {
+    const r = await window.axe.run(ctx === 'document' ? document : ctx, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
     });
     return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-  });
+  }, context);
 }
 
-test('accessibility engine: axe-core (WCAG 2.0-2.2 A/AA and best practice) finds nothing in the widget', async () => {
+/** A device salt that puts the home page's shopper in `arm` of the layout experiment. */
+async function saltFor(arm) {
+  for (let salt = 1; salt <= 60; salt++) {
+    const hex = salt.toString(16).padStart(16, '0');
+    const { context, page } = await open(`localStorage.setItem('xsell:salt', '${hex}')`);
+    await page.goto(`${base}/`);
+    await waitCards(page, 1);
+    const got = await page.evaluate(async () => (await window.xsell.ready).arm('home')?.arm);
+    await context.close();
+    if (got === arm) return hex;
+  }
+  throw new Error(`no salt up to 60 draws arm ${arm}`);
+}
+
+/** The element that has the focus, looking into the widget's shadow root: "body" when it fell out. */
+const focusedDeep = (page) =>
+  page.evaluate(() => {
+    let a = document.activeElement;
+    while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
+    if (!a || a === document.body) return 'body';
+    return `${a.tagName.toLowerCase()}${a.dataset?.act ? `[${a.dataset.act}]` : ''}${a.dataset?.id ? `#${a.dataset.id}` : ''}${a.getAttribute('role') ? `(${a.getAttribute('role')})` : ''}`;
+  });
+
+test('accessibility engine: axe-core finds nothing on any demo page, in both layouts, light and dark, at 100 % and 200 % zoom', async () => {
+  const salts = { carousel: await saltFor('carousel'), grid: await saltFor('grid') };
+  // 200 % zoom is the same page in half the CSS pixels.
+  for (const [zoom, viewport] of [['100%', { width: 1280, height: 900 }], ['200%', { width: 640, height: 450 }]]) {
+    for (const colorScheme of ['light', 'dark']) {
+      for (const [layout, salt] of Object.entries(salts)) {
+        const context = await browser.newContext({ viewport, colorScheme });
+        await context.addInitScript(`localStorage.setItem('xsell:salt', '${salt}')`);
+        const page = await context.newPage();
+        const where = `${layout}, ${colorScheme}, ${zoom}`;
+        await page.goto(`${base}/`);
+        await waitCards(page, 1);
+        assert.equal(await page.evaluate(() => !!document.querySelector('xsell-recommendations').shadowRoot.querySelector('ul.grid')), layout === 'grid', where);
+        assert.deepEqual(await axeViolations(page, 'document'), [], `home page (${where})`);
+        if (layout === 'grid') {
+          await context.close();
+          continue; // the grid arm is the home page's only
+        }
+        await page.goto(`${base}/p/${BANANA}`);
+        const first = (await waitCards(page, 4))[0];
+        assert.deepEqual(await axeViolations(page, 'document'), [], `product page (${where})`);
+        // Reflow (WCAG 1.4.10): no page-wide horizontal scrolling.
+        assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth + 1), `product page scrolls sideways (${where})`);
+        await page.locator(`xsell-recommendations li[data-id="${first}"] button[data-act=add]`).click();
+        await page.goto(`${base}/cart`);
+        await waitCards(page, 2);
+        await page.waitForFunction(() => document.querySelectorAll('#cart-items li').length === 1);
+        assert.deepEqual(await axeViolations(page, 'document'), [], `cart page (${where})`);
+        await page.goto(`${base}/checkout`);
+        await waitCards(page, 1);
+        assert.deepEqual(await axeViolations(page, 'document'), [], `checkout page (${where})`);
+        await page.goto(`${base}/search?q=milk`);
+        assert.deepEqual(await axeViolations(page, 'document'), [], `search page (${where})`);
+        if (colorScheme === 'dark' && zoom === '100%') {
+          await page.goto(`${base}/p/${BANANA}`);
+          await waitCards(page, 4);
+          mkdirSync(OUT, { recursive: true });
+          await page.locator('xsell-recommendations').screenshot({ path: join(OUT, 'carousel-dark.png') });
+        }
+        await context.close();
+      }
+    }
+  }
+});
+
+test('keyboard: after every carousel action the focus is on something visible in the widget, never on <body>', async () => {
   const { context, page } = await open();
   await page.goto(`${base}/p/${BANANA}`);
-  await waitCards(page, 4);
-  assert.deepEqual(await axeViolations(page), [], 'product page');
-  // The cart, after adding a recommendation; and the home page (either arm).
-  const first = (await cards(page))[0];
-  await page.locator(`xsell-recommendations li[data-id="${first}"] button[data-act=add]`).click();
-  await page.goto(`${base}/cart`);
-  await waitCards(page, 2);
-  assert.deepEqual(await axeViolations(page), [], 'cart page');
-  await page.goto(`${base}/`);
-  await waitCards(page, 1);
-  assert.deepEqual(await axeViolations(page), [], 'home page');
+  let ids = await waitCards(page, 6);
+  mkdirSync(OUT, { recursive: true });
+  const shot = (name) => page.locator('xsell-recommendations').screenshot({ path: join(OUT, `focus-${name}.png`) });
+  const expectFocus = async (what, pattern) => {
+    const f = await focusedDeep(page);
+    assert.notEqual(f, 'body', `${what}: focus fell to <body>`);
+    if (pattern) assert.match(f, pattern, what);
+  };
+  await page.locator(`xsell-recommendations li[data-id="${ids[0]}"]`).focus();
+  await page.keyboard.press('ArrowRight');
+  await expectFocus('ArrowRight', new RegExp(`^li#${ids[1]}$`));
+  await shot('card');
+  await page.keyboard.press('Tab'); // into the card: its link
+  await page.keyboard.press('Tab'); // Add to cart
+  await expectFocus('Tab to Add to cart', new RegExp(`^button\\[add\\]`));
+  await shot('add');
+  // Add to cart with Enter: the shop adds it, the widgets re-render around
+  // the new cart, and the focus stays at that place in the carousel.
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.getElementById('cart-count').textContent === '1');
+  await page.waitForTimeout(300);
+  await expectFocus('Enter on Add to cart');
+  ids = await cards(page);
+  // "Not interested" with Enter: the next card takes the focus.
+  await page.locator(`xsell-recommendations li[data-id="${ids[1]}"]`).focus();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await expectFocus('Tab to Not interested', /^button\[dismiss\]/);
+  await shot('dismiss');
+  await page.keyboard.press('Enter');
+  await expectFocus('Enter on Not interested', /^li#/);
+  // Previous / Next.
+  await page.locator('xsell-recommendations button[data-act=next]').focus();
+  await page.keyboard.press('Enter');
+  await expectFocus('Next', /^button\[next\]/);
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Enter');
+  await expectFocus('Previous', /^button\[prev\]/);
+  // Delete every card in turn: focus walks the cards, then rests on the
+  // "No more suggestions" message.
+  ids = await cards(page);
+  await page.locator(`xsell-recommendations li[data-id="${ids[0]}"]`).focus();
+  for (let k = 0; k < ids.length; k++) {
+    await page.keyboard.press('Delete');
+    await expectFocus(`Delete ${k + 1} of ${ids.length}`);
+  }
+  assert.deepEqual(await cards(page), []);
+  await expectFocus('after the last card', /^p/);
+  const message = await page.evaluate(() => document.querySelector('xsell-recommendations').shadowRoot.activeElement.textContent);
+  assert.match(message, /No more suggestions/);
+  await shot('empty');
   await context.close();
 });
 

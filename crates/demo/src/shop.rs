@@ -8,6 +8,9 @@
 //! - `/img/ID.svg`: a generated tile (no outside downloads)
 //! - `/static/*` (`www/`), `/xsell/*` (the script-tag build),
 //!   `/npm/*` (the ES module build)
+//! - `?widget=off` leaves the widget's script out (a baseline for the
+//!   Core Web Vitals benchmark); `?model=synthetic-100k` loads the
+//!   benchmark's synthetic 100k-item model.
 //! - `?model=missing|corrupt` on any page points the widget at a missing or
 //!   corrupted model (failure pages); `?esm=1` loads the widget as an ES
 //!   module instead of the script tag.
@@ -178,6 +181,8 @@ struct PageQuery {
     model: Option<String>,
     /// Present: load the widget as an ES module.
     esm: Option<String>,
+    /// `off`: the page without the widget's script.
+    widget: Option<String>,
     /// The search box.
     q: Option<String>,
 }

@@ -35,13 +35,16 @@ impl<'a> Layout<'a> {
         let model = match q.model.as_deref() {
             Some("missing") => "/missing.xsm".to_string(),
             Some("corrupt") => "/corrupt.xsm".to_string(),
+            Some("synthetic-100k") => "/bench/synthetic-100k.xsm".to_string(),
             _ => format!("/model.xsm?v={}", shop.model_version),
         };
         Self {
             title,
             query: q.q.as_deref().unwrap_or(""),
             model_version: &shop.model_version,
-            widget: Some(Widget {
+            // `?widget=off`: the page as it is without xsell (the Core Web
+            // Vitals benchmark's baseline).
+            widget: (q.widget.as_deref() != Some("off")).then(|| Widget {
                 model,
                 esm: q.esm.is_some(),
             }),
@@ -430,6 +433,30 @@ mod tests {
         assert!(
             dashboard.contains("<main id=\"main\">\n<p id=x>ours</p>\n</main>"),
             "{dashboard}"
+        );
+        // The Core Web Vitals benchmark's two pages: no widget, and the
+        // synthetic 100k-item model.
+        let off = PageQuery {
+            widget: Some("off".into()),
+            ..PageQuery::default()
+        };
+        let bare = super::cart(&shop, &off).render().unwrap();
+        assert!(
+            !bare.contains("xsell.js") && !bare.contains("data-model"),
+            "{bare}"
+        );
+        assert!(
+            bare.contains("<xsell-recommendations"),
+            "the element stays, empty"
+        );
+        let big = PageQuery {
+            model: Some("synthetic-100k".into()),
+            ..PageQuery::default()
+        };
+        let big = super::cart(&shop, &big).render().unwrap();
+        assert!(
+            big.contains(r#"data-model="/bench/synthetic-100k.xsm""#),
+            "{big}"
         );
     }
 
