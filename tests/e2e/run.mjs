@@ -120,6 +120,10 @@ const BANANA = '24852';
 
 test('script tag: product page shows reasoned cards under a strict CSP, with a screenshot', async () => {
   const { context, page, log } = await open();
+  const assets = [];
+  page.on('response', (r) => {
+    if (/\/(static|xsell)\//.test(new URL(r.url()).pathname)) assets.push([r.url(), r.headers()['cache-control']]);
+  });
   const resp = await page.goto(`${base}/p/${BANANA}`);
   const csp = resp.headers()['content-security-policy'];
   assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
@@ -135,6 +139,10 @@ test('script tag: product page shows reasoned cards under a strict CSP, with a s
   assert.deepEqual(await page.evaluate(() => window.__csp), [], 'no CSP violation');
   assert.deepEqual(await page.evaluate(() => Object.keys(window).filter((k) => k.startsWith('xsell'))), ['xsell'], 'one global');
   assert.deepEqual(log.filter((l) => l.startsWith('error') || l.startsWith('pageerror')), []);
+  // Every static asset (stylesheet, scripts, the wasm) has a versioned URL
+  // and a year's cache.
+  assert.ok(assets.some(([u]) => u.includes('xsell_bg.wasm?v=')), JSON.stringify(assets));
+  for (const [u, cc] of assets) assert.equal(cc, 'public, max-age=31536000, immutable', u);
   mkdirSync(OUT, { recursive: true });
   await page.locator('xsell-recommendations').screenshot({ path: join(OUT, 'carousel.png') });
   await context.close();

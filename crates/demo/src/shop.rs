@@ -76,7 +76,39 @@ pub struct Shop {
     www: PathBuf,
     dist: PathBuf,
     model_version: String,
+    /// A version of the files under `/static`, `/xsell` and `/npm` (a
+    /// CRC-32 over their contents at start): the pages ask for
+    /// `?v=<version>`, so those URLs change with the files and can be
+    /// cached for a year.
+    asset_version: String,
     corrupt_model: Vec<u8>,
+}
+
+/// CRC-32 over the contents of every file in `dirs` (sorted by path; a
+/// missing directory counts as empty), as 8 hex digits.
+fn content_version(dirs: &[PathBuf]) -> String {
+    let mut files = Vec::new();
+    let mut stack: Vec<PathBuf> = dirs.to_vec();
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let mut h = crc32fast::Hasher::new();
+    for f in files {
+        h.update(f.to_string_lossy().as_bytes());
+        h.update(&std::fs::read(&f).unwrap_or_default());
+    }
+    format!("{:08x}", h.finalize())
 }
 
 impl Shop {
@@ -126,12 +158,14 @@ impl Shop {
         let mut corrupt_model = model_bytes.to_vec();
         let mid = corrupt_model.len() / 2;
         corrupt_model[mid] ^= 0x55;
+        let asset_version = content_version(&[www.clone(), dist.clone()]);
         Ok(Self {
             products,
             index,
             popular,
             www,
             dist,
+            asset_version,
             model_version: format!("{:08x}", xsell_core::checksum(model_bytes)),
             corrupt_model,
         })
@@ -318,6 +352,19 @@ pub fn routes(shop: Arc<Shop>) -> Router {
             HeaderValue::from_static("no-cache"),
         )
     };
+    // A versioned asset URL (`?v=`) names one content: cache it for a
+    // year; without a version, revalidate every time.
+    let versioned = axum::middleware::map_response(
+        |uri: axum::http::Uri, mut r: Response| async move {
+            if uri.query().is_some_and(|q| q.split('&').any(|kv| kv.starts_with("v="))) && r.status().is_success() {
+                r.headers_mut().insert(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=31536000, immutable"),
+                );
+            }
+            r
+        },
+    );
     let files = |dir: PathBuf| ServeDir::new(dir).append_index_html_on_directories(false);
     Router::new()
         .route("/", get(home))
@@ -335,6 +382,7 @@ pub fn routes(shop: Arc<Shop>) -> Router {
         .nest_service("/static", files(shop.www.clone()))
         .nest_service("/xsell", files(shop.dist.join("script")))
         .nest_service("/npm", files(shop.dist.join("esm")))
+        .layer(versioned)
         .layer(revalidate())
         .with_state(shop)
 }

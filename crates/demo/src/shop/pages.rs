@@ -17,6 +17,8 @@ pub(super) struct Layout<'a> {
     query: &'a str,
     /// The model's checksum, in the `xsell-model` meta tag.
     model_version: &'a str,
+    /// The static files' version (`?v=` on their URLs).
+    asset_version: &'a str,
     /// The widget's script tag, on the pages that have carousels.
     widget: Option<Widget>,
 }
@@ -42,6 +44,7 @@ impl<'a> Layout<'a> {
             title,
             query: q.q.as_deref().unwrap_or(""),
             model_version: &shop.model_version,
+            asset_version: &shop.asset_version,
             // `?widget=off`: the page as it is without xsell (the Core Web
             // Vitals benchmark's baseline).
             widget: (q.widget.as_deref() != Some("off")).then(|| Widget {
@@ -415,9 +418,10 @@ mod tests {
     fn the_widget_tag_carries_model_configs_and_endpoint() {
         let shop = shop();
         let v = shop.model_version.clone();
+        let a = shop.asset_version.clone();
         let script = super::cart(&shop, &query(None)).render().unwrap();
         assert!(script.contains(&format!(
-            r#"<script src="/xsell/xsell.js" data-model="/model.xsm?v={v}" data-config="/placements.json" data-experiments="/experiments.json" data-endpoint="/v1/reports" async></script>"#
+            r#"<script src="/xsell/xsell.js?v={a}" data-model="/model.xsm?v={v}" data-config="/placements.json" data-experiments="/experiments.json" data-endpoint="/v1/reports" async></script>"#
         )), "{script}");
         let esm = PageQuery {
             esm: Some("1".into()),
@@ -425,7 +429,8 @@ mod tests {
             ..PageQuery::default()
         };
         let module = super::checkout(&shop, &esm).render().unwrap();
-        assert!(module.contains(r#"<script type="module" src="/static/esm-demo.js" data-model="/missing.xsm" data-config="/placements.json" data-experiments="/experiments.json" data-endpoint="/v1/reports" id="xsell-esm"></script>"#), "{module}");
+        assert!(module.contains(&format!(r#"<script type="module" src="/static/esm-demo.js?v={a}" data-model="/missing.xsm" data-config="/placements.json" data-experiments="/experiments.json" data-endpoint="/v1/reports" id="xsell-esm"></script>"#)), "{module}");
+        assert!(module.contains(&format!(r#"<link rel="stylesheet" href="/static/shop.css?v={a}">"#)), "{module}");
         let dashboard = super::fragment(&shop, &esm, "Dashboard", "<p id=x>ours</p>".into())
             .render()
             .unwrap();
