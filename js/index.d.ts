@@ -21,6 +21,8 @@ export interface LoadOptions {
   storagePrefix?: string;
   /** Accept images only from the page's own origin. */
   sameOriginImages?: boolean;
+  /** Accept images only from these hosts (`cdn.shop.example`, `img.example:8443`; `self` for relative URLs). */
+  imageHosts?: string[];
   /** URL of the placement configs (e.g. "/placements.json"), fetched before the engine starts. */
   config?: string;
   /** The placement configs themselves (see docs/placement-config.md). */

@@ -74,9 +74,10 @@ export async function load({ model, wasm, config, ...options } = {}) {
 
 /**
  * The whole widget: loads the engine, defines <xsell-recommendations>,
- * tracks GA4 events found on the page (unless autoTrack is false) and sends
- * the noised reports when the page is hidden. A failure is logged once and
- * leaves the page as it was.
+ * tracks GA4 events found on the page (unless autoTrack is false), sends the
+ * noised reports when the page is hidden (fetch, reading the answer; a
+ * beacon at pagehide) and, on load, the reports the collector has not
+ * acknowledged yet. A failure is logged once and leaves the page as it was.
  */
 export function start({ autoTrack: track = true, elementName, ...options } = {}) {
   const engine = load(options);
@@ -89,16 +90,19 @@ export function start({ autoTrack: track = true, elementName, ...options } = {})
       console.warn(String(err?.message ?? err));
     }
     if (track) autoTrack(e);
-    const flush = () => {
+    const attempt = (f) => {
       try {
-        e.flush();
+        f();
       } catch (err) {
         console.warn(String(err?.message ?? err));
       }
     };
-    addEventListener('pagehide', flush);
+    attempt(() => e.resendHeld());
+    // pagehide comes first when the page goes away: what is held leaves by
+    // beacon, and the visibilitychange after it finds it already on its way.
+    addEventListener('pagehide', () => attempt(() => e.flushOnPageHide()));
     document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'hidden') flush();
+      if (document.visibilityState === 'hidden') attempt(() => e.flush());
     });
   }, () => {});
   return engine;

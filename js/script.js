@@ -3,7 +3,9 @@
 //           data-endpoint="/v1/reports" async></script>
 // Optional: data-config="/placements.json" (placement configs),
 // data-experiments="/experiments.json" (experiments), data-consent="false",
-// data-epsilon="1", data-auto-track="false", data-currency="€". xsell_bg.wasm is loaded from beside this file.
+// data-epsilon="1", data-auto-track="false", data-currency="€",
+// data-image-hosts="cdn.shop.example self" (images only from those hosts).
+// xsell_bg.wasm is loaded from beside this file, with this file's query.
 import { start, Engine } from './index.js';
 
 const script = document.currentScript;
@@ -15,13 +17,16 @@ try {
   const abs = (u) => new URL(u, location.href).href;
   ns.ready = start({
     model: abs(d.model),
-    wasm: new URL('xsell_bg.wasm', script.src).href,
+    // Beside this file, with this file's query: a versioned script URL
+    // (`xsell.js?v=…`) versions the wasm too, so both can be cached long.
+    wasm: new URL(`xsell_bg.wasm${new URL(script.src).search}`, script.src).href,
     endpoint: d.endpoint ? abs(d.endpoint) : undefined,
     config: d.config ? abs(d.config) : undefined,
     experiments: d.experiments ? abs(d.experiments) : undefined,
     consent: d.consent === undefined ? undefined : d.consent !== 'false',
     epsilon: d.epsilon === undefined ? undefined : Number(d.epsilon),
     currencySymbol: d.currency,
+    imageHosts: d.imageHosts ? d.imageHosts.split(/[\s,]+/).filter(Boolean) : undefined,
     autoTrack: d.autoTrack !== 'false',
   });
   ns.ready.catch(() => {}); // start() has logged it

@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/demo-prep.sh
-node --test --test-reporter=spec tests/e2e/run.mjs
+node --test --test-reporter=spec tests/e2e/run.mjs tests/e2e/delivery.mjs

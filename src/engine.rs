@@ -35,6 +35,8 @@ pub struct Options {
     pub currency_symbol: Option<String>,
     /// Accept images only from the page's own origin.
     pub same_origin_images: bool,
+    /// Accept images only from these hosts (`self`: relative URLs).
+    pub image_hosts: Option<Vec<String>>,
     /// The shop's placement configs (the JSON of `docs/placement-config.md`).
     pub placements: Option<Placements>,
     /// The shop's experiments (the JSON of `docs/experiments.md`).
@@ -51,6 +53,7 @@ const OPTION_FIELDS: &[&str] = &[
     "epsilon",
     "currencySymbol",
     "sameOriginImages",
+    "imageHosts",
     "placements",
     "experiments",
     "journeyWindowDays",
@@ -92,7 +95,7 @@ fn ga4_items(event: &str, params: &JsValue) -> Result<Vec<String>, String> {
 }
 
 /// Work per slice of `Engine.load`, in the loader's byte units (a few ms).
-const LOAD_SLICE_BYTES: usize = 1 << 21;
+const LOAD_SLICE_BYTES: usize = 1 << 19;
 
 /// The options, and the shopper settings they carry, checked.
 fn engine_options(options: JsValue) -> Result<(Options, Valid<ShopperSettings>), JsValue> {
@@ -113,6 +116,10 @@ fn engine_options(options: JsValue) -> Result<(Options, Valid<ShopperSettings>),
                     .and_then(|w| w.location().origin().ok())
                     .unwrap_or_else(|| "none://".into())
             }),
+            image_hosts: xsell_core::shopper::image_hosts(
+                &options.image_hosts.take().unwrap_or_default(),
+            )
+            .map_err(|e| js_error(format!("options.imageHosts: {e}")))?,
         },
         placements: options.placements.take().unwrap_or_default(),
         experiments: options.experiments.take().unwrap_or_default(),
@@ -481,10 +488,28 @@ impl Engine {
         self.live.borrow().reporter.allowed()
     }
 
-    /// Sends the due noised reports (called on page hide). Returns how many
-    /// were handed to the browser.
+    /// Builds the due noised reports (the ledger charged once), holds them
+    /// on the device until the collector acknowledges them, and sends every
+    /// held report with `fetch` (`keepalive`), reading the answer (called
+    /// when the page is hidden). Returns how many requests the browser took.
     pub fn flush(&self) -> u32 {
-        self.live.borrow_mut().flush()
+        self.live.borrow_mut().flush(crate::report::Via::Fetch)
+    }
+
+    /// [`Engine::flush`] for `pagehide`: what is held goes by `sendBeacon`
+    /// (no answer comes back, so it stays held and a later page load sends
+    /// it again; the report id makes the repeat harmless).
+    #[wasm_bindgen(js_name = flushOnPageHide)]
+    pub fn flush_on_page_hide(&self) -> u32 {
+        self.live.borrow_mut().flush(crate::report::Via::Beacon)
+    }
+
+    /// Sends the reports held from earlier pages again, with `fetch` (called
+    /// when a page loads): the same bytes, so no new noise and no ε. Returns
+    /// how many requests the browser took.
+    #[wasm_bindgen(js_name = resendHeld)]
+    pub fn resend_held(&self) -> u32 {
+        self.live.borrow_mut().resend()
     }
 
     /// Mounts a carousel for `options` (as for `recommend`, plus `heading`)

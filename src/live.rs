@@ -10,7 +10,7 @@ use std::rc::Rc;
 use xsell_core::shopper::Shopper;
 use xsell_core::shopper::{ShopperError, SlateRequest, SlateView};
 
-use crate::report::Reporter;
+use crate::report::{Reporter, Via};
 use crate::storage::Store;
 use crate::util::{now_ms, perf_now};
 
@@ -136,12 +136,18 @@ impl Live {
         Ok(())
     }
 
-    /// Sends the due reports; returns how many the browser took.
-    pub(crate) fn flush(&mut self) -> u32 {
+    /// Builds and holds the due reports and sends what is held `how`;
+    /// returns how many requests the browser took.
+    pub(crate) fn flush(&mut self, how: Via) -> u32 {
         let sent = self
             .reporter
-            .flush(&mut self.shopper, &self.store, now_ms());
+            .flush(&mut self.shopper, &self.store, now_ms(), how);
         self.save_device();
         sent
+    }
+
+    /// Sends the held reports again (nothing new is built).
+    pub(crate) fn resend(&mut self) -> u32 {
+        self.reporter.resend(now_ms())
     }
 }

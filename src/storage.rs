@@ -8,7 +8,9 @@ use crate::util::{describe, error_name, warn};
 /// Largest value written under one key.
 pub const MAX_VALUE_BYTES: usize = 64 * 1024;
 
-/// Keys under one prefix, e.g. `xsell:fatigue`.
+/// Keys under one prefix, e.g. `xsell:fatigue`. A clone is another handle
+/// on the same storage.
+#[derive(Clone)]
 pub struct Store {
     storage: Option<web_sys::Storage>,
     prefix: String,

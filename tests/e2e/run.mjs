@@ -91,11 +91,15 @@ async function open(init) {
   page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
   wire = [];
+  // A report is sent until acknowledged (fetch when the page is hidden,
+  // a beacon at pagehide, again on the next page while unacknowledged):
+  // the same bytes each time, so the reports are the distinct bodies.
   const beacons = {
     get length() {
-      return wire.filter((w) => w.url.endsWith('/v1/reports')).length;
+      return beacons.bodies().length;
     },
-    bodies: () => wire.filter((w) => w.url.endsWith('/v1/reports')).map((w) => w.body),
+    bodies: () => [...new Set(wire.filter((w) => w.url.endsWith('/v1/reports')).map((w) => w.body))],
+    sends: () => wire.filter((w) => w.url.endsWith('/v1/reports')).length,
   };
   return { context, page, log, beacons };
 }
@@ -143,6 +147,11 @@ test('script tag: product page shows reasoned cards under a strict CSP, with a s
   // and a year's cache.
   assert.ok(assets.some(([u]) => u.includes('xsell_bg.wasm?v=')), JSON.stringify(assets));
   for (const [u, cc] of assets) assert.equal(cc, 'public, max-age=31536000, immutable', u);
+  // Images (named by product id) for a week, then revalidated by ETag.
+  const img = await fetch(`${base}/img/${BANANA}.svg`);
+  assert.match(img.headers.get('cache-control'), /max-age=604800/);
+  const again = await fetch(`${base}/img/${BANANA}.svg`, { headers: { 'If-None-Match': img.headers.get('etag') } });
+  assert.equal(again.status, 304);
   mkdirSync(OUT, { recursive: true });
   await page.locator('xsell-recommendations').screenshot({ path: join(OUT, 'carousel.png') });
   await context.close();
@@ -424,8 +433,9 @@ test('experiments: two arms render differently, and their reports carry the expe
       const raw = beacons.bodies().filter((b) => JSON.parse(b).placement === 'home');
       assert.equal(raw.length, 1, 'one report for the placement-day');
       const report = JSON.parse(raw[0]);
-      assert.deepEqual(Object.keys(report).sort(), ['arm', 'day', 'experiment', 'placement', 'v', 'values']);
-      assert.equal(report.v, 3);
+      assert.deepEqual(Object.keys(report).sort(), ['arm', 'day', 'experiment', 'id', 'placement', 'v', 'values']);
+      assert.equal(report.v, 5);
+      assert.match(report.id, /^[0-9a-f]{32}$/, 'a random report id, nothing else');
       assert.deepEqual([report.experiment, report.arm], ['home-layout', arm.arm]);
       assert.doesNotMatch(raw[0], new RegExp(`${hex}|salt|http|127\\.0\\.0\\.1|T\\d\\d:`), raw[0]);
     }
@@ -438,11 +448,13 @@ test('experiments: two arms render differently, and their reports carry the expe
 test('privacy: the bytes sent are a noised report with no identifier, URL or item id', async () => {
   const { context, page, beacons } = await open();
   await visitAndLeave(page);
-  assert.equal(beacons.length, 1, 'one report per placement-day');
+  assert.equal(beacons.length, 1, 'one report per placement-day (however often it is sent)');
+  assert.ok(beacons.sends() >= 1);
   const body = beacons.bodies()[0];
   const report = JSON.parse(body);
-  assert.deepEqual(Object.keys(report).sort(), ['day', 'placement', 'v', 'values']);
-  assert.equal(report.v, 3);
+  assert.deepEqual(Object.keys(report).sort(), ['day', 'id', 'placement', 'v', 'values']);
+  assert.equal(report.v, 5);
+  assert.match(report.id, /^[0-9a-f]{32}$/, 'a random report id, nothing else');
   assert.equal(report.values.length, 1, 'one metric per report, drawn at random');
   assert.equal(report.values[0].eps, 1000, 'half the day\'s ε = 2 per placement report');
   assert.match(report.day, /^\d{4}-\d{2}-\d{2}$/);
@@ -684,7 +696,7 @@ test('e-mail landing: the link\'s campaign and arm are counted on the device, dr
   const reports = beacons.bodies().map((b) => JSON.parse(b));
   const mail = reports.find((r) => r.placement === 'email');
   assert.ok(mail, beacons.bodies().join('\n'));
-  assert.deepEqual([mail.v, mail.experiment, mail.arm, mail.values.length], [3, 'winter-picks', 'xsell', 1]);
+  assert.deepEqual([mail.v, mail.experiment, mail.arm, mail.values.length], [5, 'winter-picks', 'xsell', 1]);
   for (const b of beacons.bodies()) assert.doesNotMatch(b, /utm|xs_|http|24852|converted|touches/, b);
   await context.close();
 });

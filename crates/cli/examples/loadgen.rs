@@ -7,6 +7,8 @@
 //! then sends valid noised reports from THREADS client threads for SECONDS
 //! seconds (default 10 s, 8 threads, at most 120 s), each waiting for its
 //! acknowledgement, and prints sustained reports/s and latency percentiles.
+//! Every request carries a fresh report id (the collector stores each id
+//! once), so every acknowledged report must be stored: the run checks it.
 //! It stops by itself.
 
 use std::time::{Duration, Instant};
@@ -14,7 +16,7 @@ use xsell_cli::serve::{spawn_local, ServeConfig};
 use xsell_core::privacy::exact::SplitMix64;
 use xsell_core::privacy::ledger::Ledger;
 use xsell_core::privacy::mechanisms::Epsilon;
-use xsell_core::privacy::report::{build_report, DayCounts};
+use xsell_core::privacy::report::{build_report, DayCounts, REPORT_ID_LEN};
 
 fn block<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
@@ -54,8 +56,9 @@ fn main() {
     .expect("opening the store");
     let before = block(state.store().count()).unwrap();
     let url = format!("http://{addr}/v1/reports");
-    // Pre-built distinct reports, so the clients measure the server, not the noise.
-    let bodies: Vec<String> = (0..1000u64)
+    // Pre-built distinct reports, so the clients measure the server, not the
+    // noise; each send swaps in a fresh id (thread and sequence number).
+    let bodies: Vec<(String, String)> = (0..1000u64)
         .map(|c| {
             let mut l = Ledger::load(None, "2026-11-22", Epsilon(2000));
             let counts = DayCounts {
@@ -64,7 +67,7 @@ fn main() {
                 relevance: Some((c % 5 + 1) as u8),
                 ..Default::default()
             };
-            build_report(
+            let r = build_report(
                 &mut SplitMix64(c),
                 "2026-11-22",
                 "cart",
@@ -74,8 +77,8 @@ fn main() {
                 &mut l,
                 Epsilon(2000),
             )
-            .unwrap()
-            .to_json()
+            .unwrap();
+            (r.to_json(), r.id.unwrap())
         })
         .collect();
     let bodies = std::sync::Arc::new(bodies);
@@ -89,8 +92,16 @@ fn main() {
                 let mut lat = Vec::new();
                 let mut k = t;
                 while Instant::now() < deadline {
+                    let (body, id) = &bodies[k % bodies.len()];
+                    let fresh = format!(
+                        "{:0w$x}",
+                        ((t as u128) << 64) | k as u128,
+                        w = REPORT_ID_LEN
+                    );
+                    let body = body.replacen(id.as_str(), &fresh, 1);
                     let s = Instant::now();
-                    let ok = matches!(agent.post(&url).send_string(&bodies[k % bodies.len()]), Ok(r) if r.status() == 204);
+                    let ok =
+                        matches!(agent.post(&url).send_string(&body), Ok(r) if r.status() == 204);
                     assert!(ok, "a report was not acknowledged");
                     lat.push(s.elapsed());
                     k += threads;
@@ -121,4 +132,9 @@ fn main() {
         pct(1.0)
     );
     let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        stored,
+        lat.len() as u64,
+        "every acknowledged report (each its own id) is stored once"
+    );
 }

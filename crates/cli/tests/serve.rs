@@ -253,13 +253,14 @@ fn valid_reports_are_stored_and_hostile_ones_are_not() {
         // Each edit must change the report: a replace that no longer
         // matches (after a version bump) would test the good report again.
         let edits = [
-            (&good, good.replace("\"v\":3", "\"v\":4")),
+            (&good, good.replace("\"v\":5", "\"v\":4")),
+            (&good, good.replace("\"v\":5", "\"v\":3")),
             (
                 &good,
-                good.replacen("{\"v\":3,", "{\"v\":3,\"user_id\":\"abc\",", 1),
+                good.replacen("{\"v\":5,", "{\"v\":5,\"user_id\":\"abc\",", 1),
             ),
             (&good, good.replace("\"cart\"", "\"<img src=x>\"")),
-            (&in_arm, in_arm.replace("\"v\":3", "\"v\":2")),
+            (&in_arm, in_arm.replace("\"v\":5", "\"v\":2")),
             (&in_arm, in_arm.replace("\"arm\":\"grid\",", "")),
             (
                 &in_arm,
@@ -444,8 +445,9 @@ fn rate_limit_answers_429_without_storing() {
             ..admin_config()
         },
     );
-    let good = client_report(7, &DayCounts::default());
-    let codes: Vec<u16> = (0..6).map(|_| post(addr, &good)).collect();
+    let codes: Vec<u16> = (0..6)
+        .map(|seed| post(addr, &client_report(seed, &DayCounts::default())))
+        .collect();
     assert!(codes.contains(&429), "{codes:?}");
     assert_eq!(
         count(&state),
@@ -1013,7 +1015,11 @@ fn report_days_outside_the_calendar_or_the_window_are_refused() {
             .unwrap()
             .to_string()
     };
-    let body = |d: &str| report_on(3, d, &DayCounts::default(), Epsilon(1000));
+    let seed = std::cell::Cell::new(0);
+    let body = |d: &str| {
+        seed.set(seed.get() + 1); // a report of its own (id) per day
+        report_on(seed.get(), d, &DayCounts::default(), Epsilon(1000))
+    };
     for (d, want) in [
         (day(0), 204),
         (day(-7), 204),
@@ -1047,13 +1053,14 @@ fn reports_from_a_foreign_origin_are_refused() {
             ..admin_config()
         },
     );
-    let body = client_report(1, &DayCounts::default());
+    let seed = std::cell::Cell::new(0);
     let send = |origin: Option<&str>| {
         let mut r = ureq::post(&format!("http://{addr}/v1/reports"));
         if let Some(o) = origin {
             r = r.set("origin", o);
         }
-        match r.send_string(&body) {
+        seed.set(seed.get() + 1);
+        match r.send_string(&client_report(seed.get(), &DayCounts::default())) {
             Ok(r) => r.status(),
             Err(ureq::Error::Status(code, _)) => code,
             Err(e) => panic!("{e}"),
@@ -1176,4 +1183,242 @@ fn an_email_campaign_is_compared_arm_by_arm() {
         );
         assert!(arm["kpis"]["add_to_cart_per_day"]["value"].is_number());
     }
+}
+
+/// `method path` on the collector with `headers`: the status and the
+/// answer's headers (lower-case names).
+fn call(
+    addr: SocketAddr,
+    method: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> (u16, std::collections::BTreeMap<String, String>) {
+    let mut req = ureq::request(method, &format!("http://{addr}/v1/reports"));
+    for (k, v) in headers {
+        req = req.set(k, v);
+    }
+    let answer = match body {
+        Some(b) => req.send_string(b),
+        None => req.call(),
+    };
+    let r = match answer {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("transport error: {e}"),
+    };
+    let heads = r
+        .headers_names()
+        .into_iter()
+        .map(|n| {
+            let v = r.all(&n).join(", ");
+            (n.to_ascii_lowercase(), v)
+        })
+        .collect();
+    (r.status(), heads)
+}
+
+/// A widget that never heard the answer sends the same bytes again: every
+/// copy is acknowledged (204), one is stored and the stats count one, on
+/// SQLite and PostgreSQL, sequentially and concurrently. Reports of the
+/// versions without an id are stored as before.
+#[test]
+fn a_retried_report_is_acknowledged_and_counted_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for backend in backends(dir.path(), "dedupe") {
+        let spec = &backend.spec;
+        let (addr, state) = start(spec, None, admin_config());
+        let counts = DayCounts {
+            impressions: 4,
+            ..Default::default()
+        };
+        let first = client_report(1, &counts);
+        let other = client_report(2, &counts);
+        for _ in 0..3 {
+            assert_eq!(post(addr, &first), 204, "{spec}");
+        }
+        assert_eq!(post(addr, &other), 204);
+        assert_eq!(count(&state), 2, "{spec}: one copy per id");
+        assert_eq!(stats(addr)["reports"], 2, "{spec}: the stats count it once");
+        // Eight senders race with one id: all acknowledged, one stored.
+        let racing = client_report(3, &counts);
+        let codes: Vec<u16> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..8).map(|_| s.spawn(|| post(addr, &racing))).collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(codes, [204; 8], "{spec}");
+        assert_eq!(count(&state), 3, "{spec}: the race stored one copy");
+        // Version 3, no id: each post is a report, as before ids.
+        let old = format!(
+            r#"{{"v":3,"day":"{DAY}","placement":"cart","values":[{{"mech":"1bit","metric":"clicks","eps":1000,"bound":3,"bit":true}}]}}"#
+        );
+        assert_eq!(post(addr, &old), 204);
+        assert_eq!(post(addr, &old), 204);
+        assert_eq!(count(&state), 5, "{spec}");
+        assert_eq!(stats(addr)["reports"], 5, "{spec}");
+        // The same id with other bytes (a forger) is not stored either.
+        let r: Report = Report::parse(first.as_bytes()).unwrap();
+        let forged = client_report(9, &counts).replace(
+            &Report::parse(client_report(9, &counts).as_bytes())
+                .unwrap()
+                .id
+                .unwrap(),
+            r.id.as_deref().unwrap(),
+        );
+        assert_ne!(forged, first);
+        assert_eq!(post(addr, &forged), 204);
+        assert_eq!(count(&state), 5, "{spec}");
+    }
+}
+
+/// A database made before report ids (no `report_id` column) is migrated
+/// when the collector opens it: its reports stay, and ids dedupe from then
+/// on.
+#[test]
+fn a_database_from_before_report_ids_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let old_schema = "CREATE TABLE reports (id INTEGER PRIMARY KEY, day TEXT NOT NULL, placement TEXT NOT NULL, body TEXT NOT NULL);
+         CREATE INDEX reports_day_placement ON reports(day, placement);";
+    let old = format!(
+        r#"{{"v":3,"day":"{DAY}","placement":"cart","values":[{{"mech":"1bit","metric":"clicks","eps":1000,"bound":3,"bit":true}}]}}"#
+    );
+    for backend in backends(dir.path(), "migrate") {
+        let spec = &backend.spec;
+        if backend.pg.is_some() {
+            let pg_schema = old_schema.replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY");
+            block(async {
+                let (c, conn) = tokio_postgres::connect(spec, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                tokio::spawn(conn);
+                c.batch_execute(&pg_schema).await.unwrap();
+                c.execute(
+                    "INSERT INTO reports (day, placement, body) VALUES ($1, 'cart', $2)",
+                    &[&DAY, &old],
+                )
+                .await
+                .unwrap();
+            });
+        } else {
+            let c = rusqlite::Connection::open(spec).unwrap();
+            c.execute_batch(old_schema).unwrap();
+            c.execute(
+                "INSERT INTO reports (day, placement, body) VALUES (?1, 'cart', ?2)",
+                rusqlite::params![DAY, old],
+            )
+            .unwrap();
+        }
+        let (addr, state) = start(spec, None, admin_config());
+        assert_eq!(count(&state), 1, "{spec}: the old report stays");
+        let new = client_report(5, &DayCounts::default());
+        assert_eq!(post(addr, &new), 204);
+        assert_eq!(post(addr, &new), 204);
+        assert_eq!(count(&state), 2, "{spec}: ids dedupe after the migration");
+        assert_eq!(stats(addr)["reports"], 2);
+        drop(state);
+        // Opening it again changes nothing.
+        let again = block(async { Store::open(spec).await.unwrap().count().await.unwrap() });
+        assert_eq!(again, 2);
+    }
+}
+
+/// With `--origin`, the report endpoint answers CORS for exactly those
+/// origins: a preflight from the shop gets the allow headers, a foreign one
+/// 403 without them, and the shop's POST answers carry
+/// `Access-Control-Allow-Origin` so its `fetch` can read the status.
+/// Without `--origin` nothing changes: no CORS headers, OPTIONS is 405.
+#[test]
+fn cors_is_answered_for_the_shops_origins_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("cors.sqlite");
+    let shop = "https://shop.example";
+    let (addr, state) = start(
+        spec.to_str().unwrap(),
+        None,
+        ServeConfig {
+            origins: vec![shop.into(), "http://127.0.0.1:8080".into()],
+            ..admin_config()
+        },
+    );
+    let preflight = |origin: &str| {
+        call(
+            addr,
+            "OPTIONS",
+            &[
+                ("origin", origin),
+                ("access-control-request-method", "POST"),
+                ("access-control-request-headers", "content-type"),
+            ],
+            None,
+        )
+    };
+    let (status, h) = preflight(shop);
+    assert_eq!(status, 204, "{h:?}");
+    assert_eq!(h["access-control-allow-origin"], shop);
+    assert_eq!(h["access-control-allow-methods"], "POST");
+    assert_eq!(h["access-control-allow-headers"], "content-type");
+    assert!(h["vary"].contains("origin"), "{h:?}");
+    assert_eq!(
+        preflight("http://127.0.0.1:8080").1["access-control-allow-origin"],
+        "http://127.0.0.1:8080"
+    );
+    for foreign in [
+        "https://evil.example",
+        "https://shop.example.evil.example",
+        "null",
+    ] {
+        let (status, h) = preflight(foreign);
+        assert_eq!(status, 403, "{foreign}");
+        assert!(
+            !h.keys().any(|k| k.starts_with("access-control-")),
+            "{foreign}: {h:?}"
+        );
+        assert!(h["vary"].contains("origin"));
+    }
+    // The POST answers: 204 and 400 from the shop carry the origin; a
+    // foreign origin's 403 does not.
+    let body = client_report(1, &DayCounts::default());
+    let (status, h) = call(addr, "POST", &[("origin", shop)], Some(&body));
+    assert_eq!(
+        (status, h["access-control-allow-origin"].as_str()),
+        (204, shop)
+    );
+    assert!(h["vary"].contains("origin"));
+    let (status, h) = call(addr, "POST", &[("origin", shop)], Some("{}"));
+    assert_eq!(
+        (status, h["access-control-allow-origin"].as_str()),
+        (400, shop)
+    );
+    let (status, h) = call(
+        addr,
+        "POST",
+        &[("origin", "https://evil.example")],
+        Some(&client_report(2, &DayCounts::default())),
+    );
+    assert_eq!(status, 403);
+    assert!(!h.contains_key("access-control-allow-origin"), "{h:?}");
+    assert_eq!(count(&state), 1);
+    // Other routes get no CORS.
+    let (_, h) = call(addr, "POST", &[("origin", shop)], Some(&body));
+    assert!(h.contains_key("access-control-allow-origin"));
+    let model = ureq::get(&format!("http://{addr}/model.xsm"))
+        .set("origin", shop)
+        .call()
+        .err()
+        .and_then(|e| e.into_response())
+        .unwrap();
+    assert!(model.header("access-control-allow-origin").is_none());
+
+    // No --origin: as before ids and CORS.
+    let open = dir.path().join("open.sqlite");
+    let (addr, _) = start(open.to_str().unwrap(), None, admin_config());
+    let (status, h) = call(
+        addr,
+        "OPTIONS",
+        &[("origin", shop), ("access-control-request-method", "POST")],
+        None,
+    );
+    assert_eq!(status, 405, "{h:?}");
+    let (status, h) = call(addr, "POST", &[("origin", shop)], Some(&body));
+    assert_eq!(status, 204);
+    assert!(!h.keys().any(|k| k.starts_with("access-control-")), "{h:?}");
 }

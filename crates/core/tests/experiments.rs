@@ -260,9 +260,11 @@ fn each_arm_does_what_it_says_and_reports_its_arm() {
         let keys: Vec<&String> = r.as_object().unwrap().keys().collect();
         assert_eq!(
             keys,
-            ["arm", "day", "experiment", "placement", "v", "values"]
+            ["arm", "day", "experiment", "id", "placement", "v", "values"]
         );
-        assert_eq!(r["v"], 3);
+        assert_eq!(r["v"], 5);
+        let id = r["id"].as_str().unwrap();
+        assert!(xsell_core::privacy::report::valid_report_id(id), "{id}");
     }
 }
 

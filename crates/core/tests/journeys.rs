@@ -73,7 +73,8 @@ fn a_journey_is_reported_once_noised_and_an_email_landing_counts_for_its_arm() {
     assert_eq!(email.experiment.as_deref(), Some("winter-picks"));
     assert_eq!(email.arm.as_deref(), Some("legacy"));
     let journey = &reports[1];
-    assert_eq!((journey.v, journey.placement.as_str()), (4, "journeys"));
+    assert_eq!((journey.v, journey.placement.as_str()), (5, "journeys"));
+    assert!(journey.is_journey());
     assert!(journey.experiment.is_none() && journey.arm.is_none());
     assert!(matches!(
         journey.values.as_slice(),
@@ -86,7 +87,12 @@ fn a_journey_is_reported_once_noised_and_an_email_landing_counts_for_its_arm() {
         k.sort();
         k
     };
-    assert_eq!(keys(&wire), ["day", "placement", "v", "values"]);
+    assert_eq!(keys(&wire), ["day", "id", "placement", "v", "values"]);
+    assert_ne!(
+        wire["id"],
+        serde_json::json!(email.id),
+        "a fresh id per report"
+    );
     assert_eq!(
         keys(&wire["values"][0]),
         ["bit", "eps", "mech", "metric", "row"]

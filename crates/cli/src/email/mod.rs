@@ -97,7 +97,7 @@ pub fn build_campaign(
         .collect();
     let present = Presentation {
         currency: s.currency.clone(),
-        image_origin: None,
+        ..Presentation::default()
     };
     let mut out = Campaign::default();
     for r in recipients {

@@ -4,9 +4,13 @@
 //! debiased KPIs, and serves the model file with long-lived caching.
 //!
 //! - `POST /v1/reports`: strict validation ([`Report::parse`]); 204 only
-//!   after the report is committed; 400 for anything malformed (nothing
+//!   after the report is committed — or, for a report id already stored (a
+//!   widget's retry), once the earlier copy is: each id is stored and
+//!   counted once ([`store::Stored`]); 400 for anything malformed (nothing
 //!   stored); 413 above 4 KiB; 429 when the global rate limit is hit (the
-//!   limit is a single token bucket, so no address is ever stored).
+//!   limit is a single token bucket, so no address is ever stored); 403
+//!   from a browser on an origin that is not the shop's; CORS for the
+//!   shop's origins ([`cors`]).
 //! - `GET /v1/stats?day=YYYY-MM-DD[&placement=name]`: [`stats::Stats`].
 //! - `GET /v1/experiments/{name}?from=YYYY-MM-DD&to=YYYY-MM-DD[&control=arm]`:
 //!   [`experiment::Analysis`], the arms' KPIs, each arm against the control
@@ -25,6 +29,7 @@
 pub mod attribution;
 pub mod auth;
 pub mod chi2;
+pub mod cors;
 pub mod duration;
 pub mod experiment;
 pub mod sequential;
@@ -42,7 +47,7 @@ use std::time::Instant;
 use xsell_core::privacy::report::{Report, MAX_REPORT_BYTES};
 
 pub use auth::AdminToken;
-pub use store::{PgStore, SqliteStore, Store, StoreError};
+pub use store::{PgStore, SqliteStore, Store, StoreError, Stored};
 
 /// The path segment of the duration calculator under `/v1/experiments/`,
 /// which an experiment of that name could not be analysed under.
@@ -339,6 +344,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     public
         .merge(admin)
         .layer(DefaultBodyLimit::max(MAX_REPORT_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cors::layer,
+        ))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "no-referrer"))
         .with_state(state)
@@ -348,7 +357,7 @@ fn error(status: StatusCode, message: String) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
-async fn post_report(
+pub(crate) async fn post_report(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     body: Bytes,
@@ -378,8 +387,10 @@ async fn post_report(
     if let Err(e) = DayWindow::check(state.config.day_window, &report.day, utc_today()) {
         return error(StatusCode::BAD_REQUEST, e.to_string());
     }
+    // A duplicate id is acknowledged like a new report: its first copy is
+    // committed, and the widget only needs to know it may stop sending.
     match state.store.insert(&report).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Ok(Stored::New | Stored::Duplicate) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => error(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("storage failed, report not stored: {e}"),

@@ -456,6 +456,7 @@ pub(crate) fn one_metric_report(
             report::metric_value(day, metric),
             eps,
         )],
+        id: Some(report::report_id(rng)),
     }
 }
 
@@ -530,6 +531,7 @@ mod epsilon_group_tests {
                     bucket_of(c),
                     Epsilon(eps),
                 )],
+                id: Some(report::report_id(&mut rng)),
             })
             .collect()
     }

@@ -1,10 +1,63 @@
 //! Durable report storage in embedded SQLite (one file, WAL, fsync on
-//! commit): a report is acknowledged only after its transaction commits.
+//! commit) or PostgreSQL: a report is acknowledged only after its
+//! transaction commits.
+//!
+//! Each report id (version 5, [`Report::id`]) is stored once: a UNIQUE
+//! index on `report_id` and `ON CONFLICT DO NOTHING`, so a report the
+//! widget sent again (it never heard the first answer) is acknowledged
+//! but counted once. Reports of versions 2–4 carry no id (`NULL`, which a
+//! UNIQUE index does not compare) and are stored as before. Databases
+//! made before ids get the column and the index when the collector opens
+//! them ([`SQLITE_SCHEMA`], [`PG_SCHEMA`]).
 
 use rusqlite::{params, Connection};
 use std::path::Path;
 use std::sync::Mutex;
 use xsell_core::privacy::report::Report;
+
+/// Whether [`Store::insert`] stored the report or already had it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// Stored now (committed).
+    New,
+    /// A report with this id was already stored (and committed): not
+    /// stored again.
+    Duplicate,
+}
+
+impl Stored {
+    fn of_rows(rows: u64) -> Self {
+        if rows == 0 {
+            Stored::Duplicate
+        } else {
+            Stored::New
+        }
+    }
+}
+
+/// The SQLite schema, run at every open (each statement is idempotent;
+/// the `report_id` column is added first when missing).
+pub const SQLITE_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS reports (
+         id INTEGER PRIMARY KEY,
+         day TEXT NOT NULL,
+         placement TEXT NOT NULL,
+         body TEXT NOT NULL,
+         report_id TEXT
+     );
+     CREATE INDEX IF NOT EXISTS reports_day_placement ON reports(day, placement);
+     CREATE UNIQUE INDEX IF NOT EXISTS reports_report_id ON reports(report_id);";
+
+/// The PostgreSQL schema, run at every connect (idempotent; adds
+/// `report_id` to a table made before ids).
+pub const PG_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS reports (
+         id BIGSERIAL PRIMARY KEY,
+         day TEXT NOT NULL,
+         placement TEXT NOT NULL,
+         body TEXT NOT NULL
+     );
+     ALTER TABLE reports ADD COLUMN IF NOT EXISTS report_id TEXT;
+     CREATE INDEX IF NOT EXISTS reports_day_placement ON reports(day, placement);
+     CREATE UNIQUE INDEX IF NOT EXISTS reports_report_id ON reports(report_id);";
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -19,28 +72,40 @@ impl SqliteStore {
         // FULL: the WAL is fsynced at every commit, so an acknowledged
         // report survives a crash or kill -9.
         conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS reports (
-                 id INTEGER PRIMARY KEY,
-                 day TEXT NOT NULL,
-                 placement TEXT NOT NULL,
-                 body TEXT NOT NULL
-             );
-             CREATE INDEX IF NOT EXISTS reports_day_placement ON reports(day, placement);",
+        // A database from before report ids: add the column (SQLite has
+        // no `ADD COLUMN IF NOT EXISTS`), in the transaction that makes the
+        // index, so a crash leaves the old schema or the new one.
+        let tx = conn.unchecked_transaction()?;
+        let has_table: bool = tx.query_row(
+            "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'reports'",
+            [],
+            |r| r.get(0),
         )?;
+        let has_id: bool = tx.query_row(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info('reports') WHERE name = 'report_id'",
+            [],
+            |r| r.get(0),
+        )?;
+        if has_table && !has_id {
+            tx.execute_batch("ALTER TABLE reports ADD COLUMN report_id TEXT;")?;
+        }
+        tx.execute_batch(SQLITE_SCHEMA)?;
+        tx.commit()?;
         Ok(Self {
             conn: Mutex::new(conn),
         })
     }
 
-    /// Stores a validated report; returns once it is committed.
-    pub fn insert(&self, r: &Report) -> rusqlite::Result<()> {
+    /// Stores a validated report once per id; returns once it is committed
+    /// (or once a committed copy was found).
+    pub fn insert(&self, r: &Report) -> rusqlite::Result<Stored> {
         let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        conn.execute(
-            "INSERT INTO reports (day, placement, body) VALUES (?1, ?2, ?3)",
-            params![r.day, r.placement, r.to_json()],
+        let rows = conn.execute(
+            "INSERT INTO reports (day, placement, body, report_id) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (report_id) DO NOTHING",
+            params![r.day, r.placement, r.to_json(), r.id],
         )?;
-        Ok(())
+        Ok(Stored::of_rows(rows as u64))
     }
 
     /// All reports of a day (and placement, if given).
@@ -143,17 +208,7 @@ impl PgStore {
                 eprintln!("postgres connection closed: {e}");
             }
         });
-        client
-            .batch_execute(
-                "CREATE TABLE IF NOT EXISTS reports (
-                     id BIGSERIAL PRIMARY KEY,
-                     day TEXT NOT NULL,
-                     placement TEXT NOT NULL,
-                     body TEXT NOT NULL
-                 );
-                 CREATE INDEX IF NOT EXISTS reports_day_placement ON reports(day, placement);",
-            )
-            .await?;
+        client.batch_execute(PG_SCHEMA).await?;
         Ok(Self { client })
     }
 }
@@ -186,25 +241,29 @@ impl Store {
         }
     }
 
-    /// Stores a validated report; returns once it is committed.
-    pub async fn insert(&self, r: &Report) -> Result<(), StoreError> {
+    /// Stores a validated report once per id; returns once it is
+    /// committed, or once a committed report of the same id was found (a
+    /// concurrent insert of that id waits for the other's commit).
+    pub async fn insert(&self, r: &Report) -> Result<Stored, StoreError> {
         match self {
             Store::Sqlite(s) => {
                 let (s, r) = (s.clone(), r.clone());
-                tokio::task::spawn_blocking(move || s.insert(&r))
+                Ok(tokio::task::spawn_blocking(move || s.insert(&r))
                     .await
-                    .map_err(|e| StoreError::Task(e.to_string()))??;
+                    .map_err(|e| StoreError::Task(e.to_string()))??)
             }
             Store::Postgres(p) => {
-                p.client
+                let rows = p
+                    .client
                     .execute(
-                        "INSERT INTO reports (day, placement, body) VALUES ($1, $2, $3)",
-                        &[&r.day, &r.placement, &r.to_json()],
+                        "INSERT INTO reports (day, placement, body, report_id) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (report_id) DO NOTHING",
+                        &[&r.day, &r.placement, &r.to_json(), &r.id],
                     )
                     .await?;
+                Ok(Stored::of_rows(rows))
             }
         }
-        Ok(())
     }
 
     /// All reports of a day (and placement, if given).

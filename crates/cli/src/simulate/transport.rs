@@ -1,7 +1,9 @@
-//! Sends the devices' reports to a collector over HTTP, as the browser's
-//! beacons do, and reads the collector's experiment analysis. A report
+//! Sends the devices' reports to a collector over HTTP, as the widget's
+//! `fetch` does, and reads the collector's experiment analysis. A report
 //! counts as delivered only on the collector's 204; 429 and 503 are retried
-//! with back-off, anything else stops the run (nothing is silently lost).
+//! with back-off — the same bytes, as the widget retries, so the report's
+//! id lets the collector store it once — and anything else stops the run
+//! (nothing is silently lost).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

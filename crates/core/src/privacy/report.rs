@@ -1,7 +1,8 @@
 //! The report: the only thing that leaves the browser. Versioned, strictly
 //! validated on both ends, and free of identifiers by construction: a day,
-//! a placement name and noised values, nothing else (unknown fields are
-//! rejected, so nothing can be smuggled in). Documented in
+//! a placement name, noised values and (version 5) a random report id that
+//! names this one report for the collector's dedupe, nothing else (unknown
+//! fields are rejected, so nothing can be smuggled in). Documented in
 //! `docs/report-format.md`.
 
 use super::exact::{uniform_below, RandomBits};
@@ -10,20 +11,29 @@ use super::mechanisms::{self, Epsilon};
 use crate::clock::valid_day;
 use serde::{Deserialize, Serialize};
 
-/// Report format version of placement reports (3: an optional experiment
-/// and arm). The collector also reads version 2.
-pub const REPORT_VERSION: u32 = 3;
-/// Report format version of journey reports (4: one `hrr` value, placement
-/// [`JOURNEY_PLACEMENT`]).
+/// Report format version the widget sends, of placement and journey
+/// reports alike (5: a random report id, [`Report::id`], so a retried
+/// report counts once). Versions 2 to 4 carry no id and are still read.
+pub const REPORT_VERSION: u32 = 5;
+/// The first version of placement reports with an optional experiment and
+/// arm.
+pub const EXPERIMENT_VERSION: u32 = 3;
+/// The version that brought journey reports (one `hrr` value, placement
+/// [`JOURNEY_PLACEMENT`]), without an id; version 5 sends them with one.
 pub const JOURNEY_REPORT_VERSION: u32 = 4;
+/// The first version whose reports carry an id (required from it on,
+/// refused before it).
+pub const ID_VERSION: u32 = 5;
 /// The placement name journey reports carry.
 pub const JOURNEY_PLACEMENT: &str = "journeys";
 /// Versions the collector reads.
-pub const READ_VERSIONS: [u32; 3] = [2, 3, 4];
+pub const READ_VERSIONS: [u32; 4] = [2, 3, 4, 5];
 const _: () = assert!(
-    REPORT_VERSION == 3,
-    "update the version probe in `Report::parse`"
+    REPORT_VERSION == 5,
+    "update READ_VERSIONS and the version rules in `Report::validate`"
 );
+/// Length of a report id: 128 random bits as lower-case hex.
+pub const REPORT_ID_LEN: usize = 32;
 /// Largest accepted report body.
 pub const MAX_REPORT_BYTES: usize = 4096;
 
@@ -161,6 +171,12 @@ impl Noised {
 pub struct Report {
     /// Format version.
     pub v: u32,
+    /// The report's id (version 5): 128 bits from the cryptographic source,
+    /// lower-case hex, drawn afresh for every report ([`report_id`]). It
+    /// names this report, not a device or a person: the collector uses it
+    /// only to store a retried report once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Day, `YYYY-MM-DD`.
     pub day: String,
     /// Placement name, `[a-z0-9_-]{1,32}`.
@@ -186,7 +202,7 @@ pub enum ReportError {
     #[error("report is not valid: {0}")]
     Malformed(String),
     /// Unknown version.
-    #[error("report version {0} is not supported (expected 2, 3 or 4)")]
+    #[error("report version {0} is not supported (expected 2 to 5)")]
     UnsupportedVersion(u32),
     /// A field breaks the schema.
     #[error("report field `{field}` is invalid: {reason}")]
@@ -212,7 +228,25 @@ pub fn valid_placement(p: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
+/// A fresh report id: 128 bits of `rng` (the cryptographic source in the
+/// browser) as 32 lower-case hex digits. Independent of everything the
+/// report says and of every other report's id.
+pub fn report_id(rng: &mut impl RandomBits) -> String {
+    format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64())
+}
+
+/// A report id as reports carry it: exactly [`REPORT_ID_LEN`] characters of
+/// `0-9 a-f`.
+pub fn valid_report_id(id: &str) -> bool {
+    id.len() == REPORT_ID_LEN && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 impl Report {
+    /// Whether this is a journey report (placement [`JOURNEY_PLACEMENT`]).
+    pub fn is_journey(&self) -> bool {
+        self.placement == JOURNEY_PLACEMENT
+    }
+
     /// Parses and validates a report body.
     pub fn parse(body: &[u8]) -> Result<Report, ReportError> {
         if body.len() > MAX_REPORT_BYTES {
@@ -241,9 +275,28 @@ impl Report {
         if !READ_VERSIONS.contains(&self.v) {
             return Err(ReportError::UnsupportedVersion(self.v));
         }
+        match (&self.id, self.v >= ID_VERSION) {
+            (Some(id), true) if valid_report_id(id) => {}
+            (Some(_), true) => {
+                return Err(invalid(
+                    "id",
+                    format!("must be {REPORT_ID_LEN} characters of 0-9 and a-f"),
+                ))
+            }
+            (None, true) => {
+                return Err(invalid(
+                    "id",
+                    format!("missing; version {ID_VERSION} reports carry one"),
+                ))
+            }
+            (Some(_), false) => {
+                return Err(invalid("id", format!("needs report version {ID_VERSION}")))
+            }
+            (None, false) => {}
+        }
         match (&self.experiment, &self.arm) {
             (None, None) => {}
-            (Some(_), Some(_)) if self.v < 3 => {
+            (Some(_), Some(_)) if self.v < EXPERIMENT_VERSION => {
                 return Err(invalid("experiment", "needs report version 3"))
             }
             (Some(e), Some(a)) => {
@@ -271,11 +324,18 @@ impl Report {
                 "must be 1-32 characters of a-z, 0-9, _ and -",
             ));
         }
-        let journey = self.v == JOURNEY_REPORT_VERSION;
-        if journey != (self.placement == JOURNEY_PLACEMENT) {
+        // Version 4 is journey reports only, versions 2 and 3 placement
+        // reports only; version 5 carries both, told apart by the placement.
+        let journey = self.is_journey();
+        let kind_fits = match self.v {
+            JOURNEY_REPORT_VERSION => journey,
+            v if v < JOURNEY_REPORT_VERSION => !journey,
+            _ => true,
+        };
+        if !kind_fits {
             return Err(invalid(
                 "placement",
-                format!("`{JOURNEY_PLACEMENT}` is the placement of journey reports (version 4) and of them only"),
+                format!("`{JOURNEY_PLACEMENT}` is the placement of journey reports (version 4 or 5) and of them only"),
             ));
         }
         if journey {
@@ -435,7 +495,7 @@ pub fn noise(rng: &mut impl RandomBits, metric: Metric, x: u64, eps: Epsilon) ->
 /// Builds the report of one ended journey: its cell of the path domain
 /// ([`crate::attribution::oracle::cell`]) noised with all of `eps` by HRR,
 /// charged to the ledger first (nothing is built if the budget does not
-/// allow it).
+/// allow it), with a fresh [`report_id`] drawn after the noise.
 pub fn build_journey_report(
     rng: &mut impl RandomBits,
     day: &str,
@@ -445,20 +505,23 @@ pub fn build_journey_report(
     budget: Epsilon,
 ) -> Result<Report, BudgetError> {
     ledger.try_spend(day, eps, budget)?;
+    let values = vec![noise(rng, Metric::Journey, cell as u64, eps)];
     Ok(Report {
-        v: JOURNEY_REPORT_VERSION,
+        v: REPORT_VERSION,
+        id: Some(report_id(rng)),
         day: day.to_string(),
         placement: JOURNEY_PLACEMENT.to_string(),
         experiment: None,
         arm: None,
-        values: vec![noise(rng, Metric::Journey, cell as u64, eps)],
+        values,
     })
 }
 
 /// Builds the day's report of one placement: ONE metric, drawn uniformly
 /// from [`ALL_METRICS`] whatever the data, noised with all of `eps`, which
 /// is charged to the ledger first (nothing is built if the budget does not
-/// allow it).
+/// allow it). The report gets a fresh [`report_id`], drawn after the noise
+/// (so a seeded test's noise is what it was before ids).
 ///
 /// Sampling instead of splitting ε over eight metrics: each metric gets an
 /// eighth of the reports at the full ε, which for ε ≤ 2 has several times
@@ -486,6 +549,7 @@ pub fn build_report(
     let value = noise(rng, metric, metric_value(counts, metric), eps);
     Ok(Report {
         v: REPORT_VERSION,
+        id: Some(report_id(rng)),
         day: day.to_string(),
         placement: placement.to_string(),
         experiment: arm.map(|a| a.0.to_string()),
@@ -515,6 +579,7 @@ mod tests {
         let mut rng = SplitMix64(5);
         Report {
             v: REPORT_VERSION,
+            id: Some(report_id(&mut rng)),
             day: "2026-11-22".into(),
             placement: "cart".into(),
             experiment: None,
@@ -524,6 +589,81 @@ mod tests {
                 .map(|&m| noise(&mut rng, m, metric_value(&counts, m), Epsilon(250)))
                 .collect(),
         }
+    }
+
+    /// `json` with its `"id":"…",` taken out.
+    fn without_id(json: &str) -> String {
+        let start = json.find(r#""id":""#).expect("an id");
+        let end = start + r#""id":""#.len() + REPORT_ID_LEN + 2;
+        format!("{}{}", &json[..start], &json[end..])
+    }
+
+    #[test]
+    fn every_built_report_carries_a_fresh_128_bit_id_and_old_versions_none() {
+        let mut rng = SplitMix64(11);
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..1000 {
+            let mut l = Ledger::load(None, "2026-11-22", Epsilon(2000));
+            let r = build_report(
+                &mut rng,
+                "2026-11-22",
+                "cart",
+                None,
+                &DayCounts::default(),
+                Epsilon(1000),
+                &mut l,
+                Epsilon(2000),
+            )
+            .unwrap();
+            let id = r.id.clone().expect("an id");
+            assert!(valid_report_id(&id), "{id}");
+            assert!(seen.insert(id), "an id was drawn twice");
+            let j = build_journey_report(
+                &mut rng,
+                "2026-11-22",
+                7,
+                Epsilon(1000),
+                &mut l,
+                Epsilon(2000),
+            )
+            .unwrap();
+            assert!(seen.insert(j.id.clone().unwrap()), "an id was drawn twice");
+        }
+        let good = sample().to_json();
+        let id = sample().id.unwrap();
+        let one = r#"{"mech":"1bit","metric":"clicks","eps":1000,"bound":3,"bit":true}"#;
+        let hrr = r#"{"mech":"hrr","metric":"journey","eps":1000,"row":7,"bit":true}"#;
+        for (body, needle) in [
+            (without_id(&good), "id`"),
+            (good.replace(&id, &id.to_uppercase()), "0-9 and a-f"),
+            (good.replace(&id, &id[..31]), "0-9 and a-f"),
+            (good.replace(&id, &format!("{id}0")), "0-9 and a-f"),
+            (good.replace(&id, "u-123"), "0-9 and a-f"),
+            (good.replace(&format!("\"{id}\""), "7"), "not valid"),
+            (good.replace("\"v\":5", "\"v\":3"), "needs report version 5"),
+            (
+                format!(
+                    r#"{{"v":4,"id":"{id}","day":"2026-11-22","placement":"journeys","values":[{hrr}]}}"#
+                ),
+                "needs report version 5",
+            ),
+        ] {
+            let e = Report::parse(body.as_bytes()).unwrap_err().to_string();
+            assert!(e.contains(needle), "expected `{needle}` in: {e}");
+        }
+        // Versions 2 to 4 without an id are read as before.
+        for old in [
+            format!(r#"{{"v":2,"day":"2026-11-22","placement":"cart","values":[{one}]}}"#),
+            format!(r#"{{"v":3,"day":"2026-11-22","placement":"cart","values":[{one}]}}"#),
+            format!(r#"{{"v":4,"day":"2026-11-22","placement":"journeys","values":[{hrr}]}}"#),
+        ] {
+            assert_eq!(Report::parse(old.as_bytes()).unwrap().id, None, "{old}");
+        }
+        // Version 5 carries both kinds, told apart by the placement.
+        let j = format!(
+            r#"{{"v":5,"id":"{id}","day":"2026-11-22","placement":"journeys","values":[{hrr}]}}"#
+        );
+        assert!(Report::parse(j.as_bytes()).unwrap().is_journey());
     }
 
     #[test]
@@ -594,7 +734,7 @@ mod tests {
         // Only these keys ever appear.
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["day", "placement", "v", "values"]);
+        assert_eq!(keys, ["day", "id", "placement", "v", "values"]);
         for val in v["values"].as_array().unwrap() {
             for k in val.as_object().unwrap().keys() {
                 assert!(
@@ -627,7 +767,7 @@ mod tests {
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
         assert_eq!(
             keys,
-            ["arm", "day", "experiment", "placement", "v", "values"]
+            ["arm", "day", "experiment", "id", "placement", "v", "values"]
         );
         assert_eq!(Report::parse(json.as_bytes()).unwrap(), r);
         // Half an arm, a v2 report with an arm, and a hostile name are refused.
@@ -636,7 +776,7 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("together"));
-        let v2 = json.replace(r#""v":3"#, r#""v":2"#);
+        let v2 = without_id(&json).replace(r#""v":5"#, r#""v":2"#);
         assert!(Report::parse(v2.as_bytes())
             .unwrap_err()
             .to_string()
@@ -680,7 +820,7 @@ mod tests {
     fn hostile_reports_are_rejected_with_the_field_named() {
         let good = sample().to_json();
         let cases: Vec<(String, &str)> = vec![
-            (good.replace("\"v\":3", "\"v\":7"), "version 7"),
+            (good.replace("\"v\":5", "\"v\":7"), "version 7"),
             (
                 good.replace("\"placement\":\"cart\"", "\"placement\":\"Cart<script>\""),
                 "placement",
@@ -706,7 +846,7 @@ mod tests {
                 "not valid",
             ),
             (
-                good.replacen("{\"v\":3,", "{\"v\":3,\"user_id\":\"u-123\",", 1),
+                good.replacen("{\"v\":5,", "{\"v\":5,\"user_id\":\"u-123\",", 1),
                 "unknown field",
             ),
             (

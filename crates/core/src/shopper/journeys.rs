@@ -183,6 +183,7 @@ impl Shopper<'_> {
             };
             match build_journey_report(rng, &day, cell, eps, ledger, budget) {
                 Ok(report) => out.push(OutgoingReport {
+                    id: report.id.clone().unwrap_or_default(),
                     day: day.clone(),
                     placement: JOURNEY_PLACEMENT.to_string(),
                     body: report.to_json(),

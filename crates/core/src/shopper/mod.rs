@@ -12,6 +12,7 @@ pub(crate) mod experiment;
 mod ids;
 mod journeys;
 pub(crate) mod legacy;
+pub mod outbox;
 mod present;
 mod reports;
 
@@ -23,7 +24,8 @@ pub use config::{
 pub use experiment::{Arm, ArmKind, Experiment, Experiments, EXPERIMENTS_VERSION};
 pub use ids::IdIndex;
 pub use journeys::{EmailLanding, EMAIL_PLACEMENT, MAX_PENDING_JOURNEYS};
-pub use present::{format_price, safe_url, Card, Presentation};
+pub use outbox::{Delivery, Dropped, Held, Outbox, Verdict, MAX_HELD, RETRY_DAYS};
+pub use present::{format_price, image_hosts, safe_url, Card, Presentation};
 pub use reports::{OutgoingReport, REPORTS_PER_DAY};
 
 use serde::{Deserialize, Serialize};
@@ -138,6 +140,7 @@ impl Default for ShopperSettings {
             presentation: Presentation {
                 currency: "$".into(),
                 image_origin: None,
+                image_hosts: Vec::new(),
             },
             placements: Placements::default(),
             experiments: Experiments::default(),

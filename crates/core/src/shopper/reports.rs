@@ -14,13 +14,18 @@ use crate::privacy::ledger::Ledger;
 use crate::privacy::mechanisms::Epsilon;
 use crate::privacy::report::build_report;
 
+use super::outbox::{Dropped, Outbox};
+
 /// Placement reports a day's budget is shared between (each gets ε/2).
 pub const REPORTS_PER_DAY: u32 = 2;
 
 /// A report ready to send: the body (JSON, noised) and the placement-day it
-/// covers, to pass to [`Shopper::report_sent`] once the transport took it.
+/// covers, to hold with [`Shopper::hold_reports`] (or to pass to
+/// [`Shopper::report_sent`] once a transport of its own took it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingReport {
+    /// The report's random id (as in the body).
+    pub id: String,
     /// UTC day.
     pub day: String,
     /// Placement.
@@ -77,6 +82,7 @@ impl Shopper<'_> {
                 budget,
             ) {
                 Ok(report) => out.push(OutgoingReport {
+                    id: report.id.clone().unwrap_or_default(),
                     day: c.day.clone(),
                     placement: c.placement.clone(),
                     body: report.to_json(),
@@ -92,6 +98,23 @@ impl Shopper<'_> {
         // the placements; what does not fit waits for another day.
         out.extend(self.due_journeys(rng, ledger, share, now));
         (out, warnings)
+    }
+
+    /// Holds freshly built `reports` in `outbox` until the collector
+    /// acknowledges them, and counts them as sent: their placement-days
+    /// and journeys are done (a retry sends the held bytes, never a new
+    /// report). Returns what the outbox had to drop to stay bounded.
+    pub fn hold_reports(
+        &mut self,
+        reports: &[OutgoingReport],
+        outbox: &mut Outbox,
+    ) -> Vec<Dropped> {
+        let mut dropped = Vec::new();
+        for r in reports {
+            dropped.extend(outbox.hold(r));
+            self.report_sent(r);
+        }
+        dropped
     }
 
     /// The transport accepted `report`.
