@@ -2,7 +2,7 @@
 //! the same user's earlier orders, as the browser would keep them locally.
 //! Reads Instacart's `orders_sample.csv` (order_id, user_id, order_number).
 
-use crate::input::{split_csv_line, InputError, RowError};
+use crate::input::{BadRows, InputError, ReadStats, Table};
 use crate::sessions::{Dataset, Session};
 use std::collections::HashMap;
 use std::path::Path;
@@ -12,41 +12,27 @@ use std::path::Path;
 pub struct OrderIndex(HashMap<String, (String, u32)>);
 
 impl OrderIndex {
-    /// Reads the order table.
+    /// Reads the order table; a malformed row stops the read with its
+    /// file, line and field.
     pub fn read(path: &Path) -> Result<Self, InputError> {
-        let text = std::fs::read_to_string(path).map_err(|source| InputError::Io {
-            file: path.into(),
-            source,
-        })?;
-        let mut lines = text.lines().enumerate();
-        let header = split_csv_line(lines.next().map_or("", |l| l.1), ',').unwrap_or_default();
-        let col = |n: &str| header.iter().position(|h| h == n);
-        let missing = |c: &str| InputError::MissingColumn {
-            file: path.into(),
-            column: c.into(),
-            found: header.join(", "),
-            hint: "history needs order_id,user_id,order_number",
-        };
-        let (co, cu, cn) = (
-            col("order_id").ok_or_else(|| missing("order_id"))?,
-            col("user_id").ok_or_else(|| missing("user_id"))?,
-            col("order_number").ok_or_else(|| missing("order_number"))?,
-        );
+        let mut table = Table::open(
+            path,
+            ["order_id", "user_id", "order_number"],
+            "history needs order_id,user_id,order_number",
+        )?;
+        let [co, cu, cn] = table.columns;
         let mut map = HashMap::new();
-        for (k, line) in lines {
-            let Some(f) = split_csv_line(line, ',').filter(|f| f.len() == header.len()) else {
-                continue;
-            };
-            let n: u32 = f[cn].trim().parse().map_err(|_| {
-                InputError::Row(RowError {
-                    file: path.into(),
-                    line: k + 1,
-                    field: "order_number".into(),
-                    reason: format!("`{}` is not a number", f[cn]),
-                })
+        table.rows(path, BadRows::Fail, &mut ReadStats::default(), |f| {
+            let get = |c: usize| f.get(c).unwrap_or("");
+            let n: u32 = get(cn).parse().map_err(|_| {
+                (
+                    "order_number".to_string(),
+                    format!("`{}` is not a number", get(cn)),
+                )
             })?;
-            map.insert(f[co].trim().to_string(), (f[cu].trim().to_string(), n));
-        }
+            map.insert(get(co).to_string(), (get(cu).to_string(), n));
+            Ok(())
+        })?;
         Ok(Self(map))
     }
 

@@ -2,7 +2,10 @@
 //! and relative URLs only, decided without a browser so it is the same
 //! everywhere and testable natively. Anything a browser could read as
 //! another scheme (`javascript:`, `data:`, `java\tscript:`, `/\evil`) is
-//! refused.
+//! refused, and so is what no URL holds (RFC 3986): a space, `"`, `<`, `>`
+//! or a backtick anywhere — so `"><img src=x onerror=...>` is no relative
+//! URL — and, in an authority, user info (`https://shop.example@evil.example`)
+//! or a port that is not a number.
 
 /// A URL the widget accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,11 +47,20 @@ impl SafeUrl<'_> {
     }
 }
 
-fn host_of(rest: &str) -> String {
-    rest.split(['/', '?', '#'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase()
+/// The host and port of an authority, lower-cased; `None` when it is not
+/// one (empty, user info, a port that is not a number).
+fn host_of(rest: &str) -> Option<String> {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let port = match authority.rsplit_once(':') {
+        Some((_, p)) if !authority.ends_with(']') => p,
+        _ => "",
+    };
+    let host = &authority[..authority.len() - port.len()].trim_end_matches(':');
+    let fine = !host.is_empty()
+        && !authority.contains('@')
+        && port.len() <= 5
+        && port.bytes().all(|b| b.is_ascii_digit());
+    fine.then(|| authority.to_ascii_lowercase())
 }
 
 /// Checks a catalogue URL; `None` means "do not use it".
@@ -56,12 +68,16 @@ pub fn check_url(raw: &str) -> Option<SafeUrl<'_>> {
     // Browsers strip leading and trailing C0 controls and spaces, and drop
     // tabs and newlines anywhere: refuse the latter outright.
     let u = raw.trim_matches(|c: char| c <= ' ');
-    if u.is_empty() || u.len() > 2048 || u.chars().any(|c| c.is_ascii_control() || c == '\\') {
+    if u.is_empty()
+        || u.len() > 2048
+        || u.chars().any(|c| {
+            c.is_ascii_control() || c.is_whitespace() || matches!(c, '\\' | '"' | '<' | '>' | '`')
+        })
+    {
         return None;
     }
     if let Some(rest) = u.strip_prefix("//") {
-        let host = host_of(rest);
-        return (!host.is_empty()).then(|| SafeUrl::Absolute {
+        return host_of(rest).map(|host| SafeUrl::Absolute {
             url: u,
             scheme: String::new(),
             host,
@@ -82,8 +98,7 @@ pub fn check_url(raw: &str) -> Option<SafeUrl<'_>> {
         if scheme != "http" && scheme != "https" {
             return None;
         }
-        let host = host_of(rest);
-        return (!host.is_empty()).then_some(SafeUrl::Absolute {
+        return host_of(rest).map(|host| SafeUrl::Absolute {
             url: u,
             scheme,
             host,
@@ -105,6 +120,9 @@ mod tests {
             "p/1?x=a:b",
             "//cdn.example/i.png",
             "  /p/2\n",
+            "https://[::1]:8080/p",
+            "http://shop.example:/p",
+            "/p/l'oreal?q=a%20b",
         ] {
             assert!(check_url(ok).is_some(), "{ok:?}");
         }
@@ -126,6 +144,16 @@ mod tests {
             "https:evil.example",
             "http://",
             "1http://x",
+            "\"><img src=x onerror=alert(1)>",
+            "/p/1\"onmouseover=alert(1)",
+            "<script>alert(1)</script>",
+            "/p/`x`",
+            "/p 1",
+            "https://shop.example@evil.example/",
+            "//user:pw@evil.example",
+            "https://shop.example:80x/",
+            "https://:80/",
+            "https://shop.example\u{a0}.evil/",
             "",
             "   ",
         ] {
@@ -149,7 +177,9 @@ mod tests {
         assert!(!check_url("http://127.0.0.1:8711/img")
             .unwrap()
             .same_origin(page));
-        assert!(!check_url("http://127.0.0.1:8710.evil.example/")
+        // A port that is not a number is no URL at all.
+        assert!(check_url("http://127.0.0.1:8710.evil.example/").is_none());
+        assert!(!check_url("http://127.0.0.1.evil.example:8710/")
             .unwrap()
             .same_origin(page));
         assert!(!check_url("//evil.example/x").unwrap().same_origin(page));

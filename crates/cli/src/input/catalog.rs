@@ -1,11 +1,19 @@
 //! Catalogues: the Instacart product tables, and xsell's generic catalogue
 //! CSV / JSON lines (`id,title,category,price,url,image,in_stock`, where
-//! `category` is a path such as `Produce > Fresh Fruits`).
+//! `category` is a path such as `Produce > Fresh Fruits`, `\>` for a `>`
+//! inside a name).
+//!
+//! Catalogues come from feeds that shops, suppliers and marketplaces fill
+//! in, so every value is hostile until checked: product and image links
+//! pass the widget's own URL policy ([`xsell_core::safe_url::check_url`])
+//! here, where they enter, and a link it refuses is dropped from a product
+//! that is otherwise kept (and counted in [`ReadStats::cleaned`]).
 
-use super::{read_text, split_csv_line, BadRows, InputError, ReadStats, RowError};
+use super::{json_lines, read_bytes, row_err, BadRows, Dialect, InputError, ReadStats, Table};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
+use xsell_core::safe_url::check_url;
 
 /// One product.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -88,15 +96,6 @@ pub enum CatalogFormat {
     Jsonl,
 }
 
-fn row_err(path: &Path, line: usize, field: &str, reason: impl Into<String>) -> RowError {
-    RowError {
-        file: path.to_path_buf(),
-        line,
-        field: field.to_string(),
-        reason: reason.into(),
-    }
-}
-
 /// Parses a decimal price such as `4.99` into cents.
 pub fn parse_price(s: &str) -> Option<u32> {
     let s = s.trim().trim_start_matches('$');
@@ -112,44 +111,135 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
+/// The category name a product keeps when its aisle or department cannot
+/// be resolved (its row was bad, or the id is not in the table).
+pub const UNKNOWN_CATEGORY: &str = "unknown";
+
+/// `raw` if the URL policy accepts it (trimmed), else empty, counted in
+/// `stats` as a dropped `field` of row `line`.
+fn checked_url(raw: &str, field: &str, path: &Path, line: usize, stats: &mut ReadStats) -> String {
+    if raw.is_empty() {
+        return String::new();
+    }
+    if let Some(u) = check_url(raw) {
+        return u.as_str().to_string();
+    }
+    if field == "image" {
+        stats.cleaned.images += 1;
+    } else {
+        stats.cleaned.urls += 1;
+    }
+    let shown: String = raw.chars().take(60).collect();
+    stats.cleaned.note(row_err(
+        path,
+        line,
+        field,
+        format!(
+            "{shown:?} is not an http(s) or relative URL; dropped, the product is kept without it"
+        ),
+    ));
+    String::new()
+}
+
+/// An id table (`aisles.csv`, `departments.csv`): id to name. A bad row
+/// is rejected (stopping, or skipped and counted); its products then read
+/// [`UNKNOWN_CATEGORY`].
 fn id_table(
     path: &Path,
+    bytes: Vec<u8>,
+    columns: [&str; 2],
     policy: BadRows,
     stats: &mut ReadStats,
 ) -> Result<HashMap<String, String>, InputError> {
-    let text = read_text(path)?;
+    let single_line = Dialect {
+        multiline: false,
+        extra_fields: true,
+        ..Dialect::default()
+    };
+    let mut table = Table::from_bytes(path, bytes, single_line)?;
+    let hint = "Instacart's aisles.csv starts with aisle_id,aisle and departments.csv with department_id,department";
+    let c_id = table.require(&[columns[0]], columns[0], hint)?;
+    let c_name = table.require(&[columns[1]], columns[1], hint)?;
     let mut out = HashMap::new();
-    for (k, line) in text.lines().enumerate().skip(1) {
-        match split_csv_line(line, ',') {
-            Some(f) if f.len() >= 2 => {
-                out.insert(f[0].trim().to_string(), f[1].trim().to_string());
-            }
-            _ if line.trim().is_empty() => {}
-            _ => stats.reject(policy, row_err(path, k + 1, "line", "expected `id,name`"))?,
+    table.rows(path, policy, stats, |r| {
+        let (id, name) = (r.get(c_id).unwrap_or(""), r.get(c_name).unwrap_or(""));
+        if id.is_empty() {
+            return Err((columns[0].into(), "empty id".into()));
         }
-    }
+        if name.is_empty() {
+            return Err((columns[1].into(), format!("empty name for id `{id}`")));
+        }
+        out.insert(id.to_string(), name.to_string());
+        Ok(())
+    })?;
     Ok(out)
 }
 
-/// Reads a catalogue.
+/// Reads a catalogue; the Instacart format reads `aisles.csv` and
+/// `departments.csv` beside `path`.
 pub fn read_catalog(
     path: &Path,
     format: CatalogFormat,
     policy: BadRows,
 ) -> Result<(Catalog, ReadStats), InputError> {
-    let text = read_text(path)?;
-    let first = text.lines().next().unwrap_or("");
+    let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    parse_catalog(path, read_bytes(path)?, format, policy, &mut |name| {
+        let p = dir.join(name);
+        read_bytes(&p).map(|b| (p, b))
+    })
+}
+
+/// Gives a file beside the catalogue: its name in, its path and bytes out.
+pub type Beside<'a> = dyn FnMut(&str) -> Result<(std::path::PathBuf, Vec<u8>), InputError> + 'a;
+
+/// Reads a catalogue held in memory (`path` names it in messages);
+/// `beside` gives the Instacart format its `aisles.csv` and
+/// `departments.csv` (a file name in, its path and bytes out).
+pub fn parse_catalog(
+    path: &Path,
+    bytes: Vec<u8>,
+    format: CatalogFormat,
+    policy: BadRows,
+    beside: &mut Beside<'_>,
+) -> Result<(Catalog, ReadStats), InputError> {
+    let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or(b"");
+    let first = String::from_utf8_lossy(first_line);
     let format = match format {
         CatalogFormat::Auto if first.contains("aisle_id") => CatalogFormat::Instacart,
-        CatalogFormat::Auto if first.trim_start().starts_with('{') => CatalogFormat::Jsonl,
+        CatalogFormat::Auto
+            if first
+                .trim_start_matches('\u{feff}')
+                .trim_start()
+                .starts_with('{') =>
+        {
+            CatalogFormat::Jsonl
+        }
         CatalogFormat::Auto => CatalogFormat::Csv,
         f => f,
     };
     let mut stats = ReadStats::default();
     let items = match format {
-        CatalogFormat::Instacart => read_instacart(path, &text, policy, &mut stats)?,
-        CatalogFormat::Jsonl => read_jsonl(path, &text, policy, &mut stats)?,
-        _ => read_csv(path, &text, policy, &mut stats)?,
+        CatalogFormat::Instacart => {
+            let (aisles_path, aisles) = beside("aisles.csv")?;
+            let aisles = id_table(
+                &aisles_path,
+                aisles,
+                ["aisle_id", "aisle"],
+                policy,
+                &mut stats,
+            )?;
+            let (depts_path, depts) = beside("departments.csv")?;
+            let depts = id_table(
+                &depts_path,
+                depts,
+                ["department_id", "department"],
+                policy,
+                &mut stats,
+            )?;
+            read_instacart(path, bytes, &aisles, &depts, policy, &mut stats)?
+        }
+        CatalogFormat::Jsonl => read_jsonl(path, &bytes, policy, &mut stats)?,
+        _ => read_csv(path, bytes, policy, &mut stats)?,
     };
     if items.is_empty() {
         return Err(InputError::Empty(path.to_path_buf()));
@@ -165,154 +255,163 @@ pub fn read_catalog(
 
 fn read_instacart(
     path: &Path,
-    text: &str,
+    bytes: Vec<u8>,
+    aisles: &HashMap<String, String>,
+    depts: &HashMap<String, String>,
     policy: BadRows,
     stats: &mut ReadStats,
 ) -> Result<Vec<CatalogItem>, InputError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let aisles = id_table(&dir.join("aisles.csv"), policy, stats)?;
-    let depts = id_table(&dir.join("departments.csv"), policy, stats)?;
+    let mut table = Table::open_bytes(
+        path,
+        bytes,
+        ["product_id", "product_name", "aisle_id", "department_id"],
+        "Instacart's products.csv starts with product_id,product_name,aisle_id,department_id",
+    )?;
+    let [c_id, c_title, c_aisle, c_dept] = table.columns;
     let mut out = Vec::new();
-    for (k, line) in text.lines().enumerate().skip(1) {
-        let ln = k + 1;
-        if line.trim().is_empty() {
-            continue;
+    let mut cleaned = std::mem::take(&mut stats.cleaned);
+    table.rows(path, policy, stats, |r| {
+        let get = |c: usize| r.get(c).unwrap_or("");
+        let line = r.position().map_or(0, |p| p.line() as usize);
+        if get(c_id).is_empty() {
+            return Err(("product_id".into(), "empty id".into()));
         }
-        let Some(f) = split_csv_line(line, ',').filter(|f| f.len() == 4) else {
-            stats.reject(
-                policy,
-                row_err(
-                    path,
-                    ln,
-                    "line",
-                    "expected product_id,product_name,aisle_id,department_id",
-                ),
-            )?;
-            continue;
+        // A product whose aisle or department did not resolve keeps
+        // `unknown` there (with --skip-bad-rows): its aisle row was bad, the
+        // product is not.
+        let mut level = |table: &HashMap<String, String>, c: usize, field: &str, file: &str| {
+            match table.get(get(c)) {
+                Some(name) => Ok(name.clone()),
+                None if policy == BadRows::Skip => {
+                    cleaned.unknown_categories += 1;
+                    cleaned.note(row_err(
+                        path,
+                        line,
+                        field,
+                        format!("`{}` is not in {file}; the product's category reads `{UNKNOWN_CATEGORY}`", get(c)),
+                    ));
+                    Ok(UNKNOWN_CATEGORY.to_string())
+                }
+                None => Err((
+                    field.to_string(),
+                    format!("`{}` is not in {file}; fix that table, or pass --skip-bad-rows to keep the product under `{UNKNOWN_CATEGORY}`", get(c)),
+                )),
+            }
         };
-        let (Some(aisle), Some(dept)) = (aisles.get(f[2].trim()), depts.get(f[3].trim())) else {
-            stats.reject(
-                policy,
-                row_err(
-                    path,
-                    ln,
-                    "aisle_id/department_id",
-                    "unknown aisle or department id",
-                ),
-            )?;
-            continue;
-        };
+        let dept = level(depts, c_dept, "department_id", "departments.csv")?;
+        let aisle = level(aisles, c_aisle, "aisle_id", "aisles.csv")?;
         out.push(CatalogItem {
-            id: f[0].trim().to_string(),
-            title: f[1].trim().to_string(),
-            category_path: vec![dept.clone(), aisle.clone()],
+            id: get(c_id).to_string(),
+            title: get(c_title).to_string(),
+            category_path: vec![dept, aisle],
             price_cents: None,
             url: String::new(),
             image: String::new(),
             in_stock: true,
         });
-    }
+        Ok(())
+    })?;
+    stats.cleaned = cleaned;
     Ok(out)
 }
 
-fn split_path(s: &str) -> Vec<String> {
-    s.split(['>', '/', '|'])
+/// Splits a category path on `>`; `\>` is a `>` inside a name and `\\` a
+/// backslash, so a name holding the separator stays one name. (`/` and `|`
+/// are not separators: names such as `Beer/Wine` hold them.)
+pub fn split_path(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut name = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(n @ ('>' | '\\')) => name.push(n),
+                Some(n) => {
+                    name.push('\\');
+                    name.push(n);
+                }
+                None => name.push('\\'),
+            },
+            '>' => out.push(std::mem::take(&mut name)),
+            c => name.push(c),
+        }
+    }
+    out.push(name);
+    out.into_iter()
         .map(|p| p.trim().to_string())
         .filter(|p| !p.is_empty())
         .collect()
 }
 
+/// Joins a category path the way [`split_path`] reads it back.
+pub fn join_path(path: &[String]) -> String {
+    path.iter()
+        .map(|n| n.replace('\\', "\\\\").replace('>', "\\>"))
+        .collect::<Vec<_>>()
+        .join(" > ")
+}
+
 fn read_csv(
     path: &Path,
-    text: &str,
+    bytes: Vec<u8>,
     policy: BadRows,
     stats: &mut ReadStats,
 ) -> Result<Vec<CatalogItem>, InputError> {
-    let mut lines = text.lines().enumerate();
-    let Some((_, head)) = lines.next() else {
-        return Err(InputError::Empty(path.to_path_buf()));
-    };
-    let header: Vec<String> = split_csv_line(head.trim_start_matches('\u{feff}'), ',')
-        .unwrap_or_default()
-        .iter()
-        .map(|h| h.trim().to_ascii_lowercase())
-        .collect();
-    let col = |n: &str| header.iter().position(|h| h == n);
-    let missing = |c: &str| InputError::MissingColumn {
-        file: path.to_path_buf(),
-        column: c.into(),
-        found: header.join(", "),
-        hint: "a catalogue CSV needs id,title (category,price,url,image,in_stock optional)",
-    };
-    let c_id = col("id").ok_or_else(|| missing("id"))?;
-    let c_title = col("title").ok_or_else(|| missing("title"))?;
+    let mut table = Table::from_bytes(path, bytes, Dialect::default())?;
+    let hint = "a catalogue CSV needs id,title (category,price,url,image,in_stock optional)";
+    let c_id = table.require(&["id"], "id", hint)?;
+    let c_title = table.require(&["title"], "title", hint)?;
     let (c_cat, c_price, c_url, c_img, c_stock) = (
-        col("category"),
-        col("price"),
-        col("url"),
-        col("image"),
-        col("in_stock"),
+        table.find(&["category"]),
+        table.find(&["price"]),
+        table.find(&["url"]),
+        table.find(&["image"]),
+        table.find(&["in_stock"]),
     );
     let mut out = Vec::new();
-    for (k, line) in lines {
-        let ln = k + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let Some(f) = split_csv_line(line, ',').filter(|f| f.len() == header.len()) else {
-            stats.reject(
-                policy,
-                row_err(
-                    path,
-                    ln,
-                    "line",
-                    format!("expected {} fields", header.len()),
-                ),
-            )?;
-            continue;
-        };
-        let get = |c: Option<usize>| c.map(|c| f[c].trim().to_string()).unwrap_or_default();
+    let mut cleaned = std::mem::take(&mut stats.cleaned);
+    let mut urls = ReadStats::default();
+    table.rows(path, policy, stats, |r| {
+        let get = |c: Option<usize>| c.and_then(|c| r.get(c)).unwrap_or("");
+        let line = r.position().map_or(0, |p| p.line() as usize);
         let price_text = get(c_price);
-        let price = if price_text.is_empty() {
+        let price_cents = if price_text.is_empty() {
             None
         } else {
-            match parse_price(&price_text) {
-                Some(p) => Some(p),
-                None => {
-                    stats.reject(
-                        policy,
-                        row_err(
-                            path,
-                            ln,
-                            "price",
-                            format!("`{price_text}` is not a price like 4.99"),
-                        ),
-                    )?;
-                    continue;
-                }
-            }
+            Some(parse_price(price_text).ok_or_else(|| {
+                (
+                    "price".to_string(),
+                    format!("`{price_text}` is not a price like 4.99"),
+                )
+            })?)
         };
-        let Some(in_stock) = parse_bool(&get(c_stock)) else {
-            stats.reject(
-                policy,
-                row_err(path, ln, "in_stock", "expected true/false or 1/0"),
-            )?;
-            continue;
-        };
-        if f[c_id].trim().is_empty() {
-            stats.reject(policy, row_err(path, ln, "id", "empty id"))?;
-            continue;
+        let in_stock = parse_bool(get(c_stock)).ok_or_else(|| {
+            (
+                "in_stock".to_string(),
+                "expected true/false or 1/0".to_string(),
+            )
+        })?;
+        let id = get(Some(c_id));
+        if id.is_empty() {
+            return Err(("id".into(), "empty id".into()));
         }
         out.push(CatalogItem {
-            id: f[c_id].trim().to_string(),
-            title: f[c_title].trim().to_string(),
-            category_path: split_path(&get(c_cat)),
-            price_cents: price,
-            url: get(c_url),
-            image: get(c_img),
+            id: id.to_string(),
+            title: get(Some(c_title)).to_string(),
+            category_path: split_path(get(c_cat)),
+            price_cents,
+            url: checked_url(get(c_url), "url", path, line, &mut urls),
+            image: checked_url(get(c_img), "image", path, line, &mut urls),
             in_stock,
         });
+        Ok(())
+    })?;
+    cleaned.urls += urls.cleaned.urls;
+    cleaned.images += urls.cleaned.images;
+    for e in urls.cleaned.examples {
+        cleaned.note(e);
     }
+    stats.cleaned = cleaned;
     Ok(out)
 }
 
@@ -334,19 +433,22 @@ struct JsonItem {
 
 fn read_jsonl(
     path: &Path,
-    text: &str,
+    bytes: &[u8],
     policy: BadRows,
     stats: &mut ReadStats,
 ) -> Result<Vec<CatalogItem>, InputError> {
     let mut out = Vec::new();
-    for (k, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let it: JsonItem = match serde_json::from_str(line) {
+    for (line, text) in json_lines(bytes) {
+        let parsed = text
+            .map_err(|_| "not valid UTF-8; save the file as UTF-8".to_string())
+            .and_then(|t| {
+                serde_json::from_str::<JsonItem>(t.trim_start_matches('\u{feff}'))
+                    .map_err(|e| e.to_string())
+            });
+        let it = match parsed {
             Ok(it) => it,
             Err(e) => {
-                stats.reject(policy, row_err(path, k + 1, "json", e.to_string()))?;
+                stats.reject(policy, row_err(path, line, "json", e))?;
                 continue;
             }
         };
@@ -356,7 +458,7 @@ fn read_jsonl(
             _ => {
                 stats.reject(
                     policy,
-                    row_err(path, k + 1, "id", "must be a number or non-empty string"),
+                    row_err(path, line, "id", "must be a number or non-empty string"),
                 )?;
                 continue;
             }
@@ -376,19 +478,27 @@ fn read_jsonl(
                 None => {
                     stats.reject(
                         policy,
-                        row_err(path, k + 1, "price", format!("{p} is not a valid price")),
+                        row_err(path, line, "price", format!("{p} is not a valid price")),
                     )?;
                     continue;
                 }
             },
         };
+        let url = checked_url(it.url.as_deref().unwrap_or(""), "url", path, line, stats);
+        let image = checked_url(
+            it.image.as_deref().unwrap_or(""),
+            "image",
+            path,
+            line,
+            stats,
+        );
         out.push(CatalogItem {
             id,
             title: it.title,
             category_path,
             price_cents,
-            url: it.url.unwrap_or_default(),
-            image: it.image.unwrap_or_default(),
+            url,
+            image,
             in_stock: it.in_stock.unwrap_or(true),
         });
     }

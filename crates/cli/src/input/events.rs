@@ -1,7 +1,9 @@
 //! Event logs: the session-rec/GRU4Rec TSV, OTTO JSON lines, and xsell's
 //! generic event CSV / JSON lines (documented in `docs/input-formats.md`).
 
-use super::{read_text, split_csv_line, BadRows, InputError, RawEvent, ReadStats, RowError};
+use super::{
+    json_lines, read_bytes, row_err, BadRows, Dialect, InputError, RawEvent, ReadStats, Table,
+};
 use serde::Deserialize;
 use std::path::Path;
 use xsell_core::EventKind;
@@ -21,12 +23,18 @@ pub enum EventFormat {
     Jsonl,
 }
 
-fn detect(path: &Path, text: &str) -> EventFormat {
-    let first = text.lines().next().unwrap_or("");
+fn detect(path: &Path, bytes: &[u8]) -> EventFormat {
+    let first = String::from_utf8_lossy(bytes.split(|&b| b == b'\n').next().unwrap_or(b""));
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     if first.contains("\"events\"") {
         EventFormat::Otto
-    } else if ext == "jsonl" || ext == "json" || first.trim_start().starts_with('{') {
+    } else if ext == "jsonl"
+        || ext == "json"
+        || first
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with('{')
+    {
         EventFormat::Jsonl
     } else if first.contains('\t') {
         EventFormat::SessionRec
@@ -41,18 +49,28 @@ pub fn read_events(
     format: EventFormat,
     policy: BadRows,
 ) -> Result<(Vec<RawEvent>, ReadStats), InputError> {
-    let text = read_text(path)?;
+    parse_events(path, read_bytes(path)?, format, policy)
+}
+
+/// Reads an event log held in memory (`path` names it in messages and,
+/// with [`EventFormat::Auto`], its extension helps decide the format).
+pub fn parse_events(
+    path: &Path,
+    bytes: Vec<u8>,
+    format: EventFormat,
+    policy: BadRows,
+) -> Result<(Vec<RawEvent>, ReadStats), InputError> {
     let format = if format == EventFormat::Auto {
-        detect(path, &text)
+        detect(path, &bytes)
     } else {
         format
     };
     let mut stats = ReadStats::default();
     let events = match format {
-        EventFormat::SessionRec => read_delimited(path, &text, '\t', policy, &mut stats, true)?,
-        EventFormat::Csv => read_delimited(path, &text, ',', policy, &mut stats, false)?,
-        EventFormat::Otto => read_otto(path, &text, policy, &mut stats)?,
-        EventFormat::Jsonl | EventFormat::Auto => read_jsonl(path, &text, policy, &mut stats)?,
+        EventFormat::SessionRec => read_delimited(path, bytes, b'\t', policy, &mut stats, true)?,
+        EventFormat::Csv => read_delimited(path, bytes, b',', policy, &mut stats, false)?,
+        EventFormat::Otto => read_otto(path, &bytes, policy, &mut stats)?,
+        EventFormat::Jsonl | EventFormat::Auto => read_jsonl(path, &bytes, policy, &mut stats)?,
     };
     if events.is_empty() {
         return Err(InputError::Empty(path.to_path_buf()));
@@ -61,118 +79,65 @@ pub fn read_events(
     Ok((events, stats))
 }
 
-fn row_err(path: &Path, line: usize, field: &str, reason: impl Into<String>) -> RowError {
-    RowError {
-        file: path.to_path_buf(),
-        line,
-        field: field.to_string(),
-        reason: reason.into(),
-    }
-}
-
-fn find_col(header: &[String], names: &[&str]) -> Option<usize> {
-    header
-        .iter()
-        .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
-}
-
 fn read_delimited(
     path: &Path,
-    text: &str,
-    sep: char,
+    bytes: Vec<u8>,
+    delimiter: u8,
     policy: BadRows,
     stats: &mut ReadStats,
     session_rec: bool,
 ) -> Result<Vec<RawEvent>, InputError> {
-    let mut lines = text.lines().enumerate();
-    let Some((_, head)) = lines.next() else {
-        return Err(InputError::Empty(path.to_path_buf()));
+    // Ids and times never hold a line break: a record spanning lines is an
+    // unclosed quote, and costs its first line only.
+    let dialect = Dialect {
+        delimiter,
+        multiline: false,
+        extra_fields: true,
     };
-    let header = split_csv_line(head.trim_start_matches('\u{feff}'), sep).unwrap_or_default();
-    let missing = |column: &str| InputError::MissingColumn {
-        file: path.to_path_buf(),
-        column: column.to_string(),
-        found: header.join(", "),
-        hint: if session_rec {
-            "session-rec files start with `SessionId\\tItemId\\tTime`"
-        } else {
-            "generic event CSV needs session_id,item_id,event,timestamp (user optional)"
-        },
+    let mut table = Table::from_bytes(path, bytes, dialect)?;
+    let hint = if session_rec {
+        "session-rec files start with `SessionId\\tItemId\\tTime`"
+    } else {
+        "generic event CSV needs session_id,item_id,event,timestamp (user optional)"
     };
-    let c_session = find_col(&header, &["SessionId", "session_id", "session"])
-        .ok_or_else(|| missing("session_id"))?;
-    let c_item = find_col(&header, &["ItemId", "item_id", "item", "aid"])
-        .ok_or_else(|| missing("item_id"))?;
-    let c_time =
-        find_col(&header, &["Time", "timestamp", "ts"]).ok_or_else(|| missing("timestamp"))?;
-    let c_event = find_col(&header, &["event", "event_name", "type"]);
+    let c_session = table.require(&["SessionId", "session_id", "session"], "session_id", hint)?;
+    let c_item = table.require(&["ItemId", "item_id", "item", "aid"], "item_id", hint)?;
+    let c_time = table.require(&["Time", "timestamp", "ts"], "timestamp", hint)?;
+    let c_event = table.find(&["event", "event_name", "type"]);
     if !session_rec && c_event.is_none() {
-        return Err(missing("event"));
+        table.require(&["event"], "event", hint)?;
     }
-    let c_user = find_col(&header, &["user", "user_id", "UserId", "user_pseudonym"]);
+    let c_user = table.find(&["user", "user_id", "UserId", "user_pseudonym"]);
+    let names: Vec<String> = [c_session, c_item, c_time, c_event.unwrap_or(0)]
+        .iter()
+        .map(|&c| table.name(c).to_string())
+        .collect();
     let mut out = Vec::new();
-    for (k, line) in lines {
-        let ln = k + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let Some(f) = split_csv_line(line, sep) else {
-            stats.reject(policy, row_err(path, ln, "line", "unterminated quote"))?;
-            continue;
-        };
-        if f.len() < header.len() {
-            stats.reject(
-                policy,
-                row_err(
-                    path,
-                    ln,
-                    "line",
-                    format!("{} fields, the header has {}", f.len(), header.len()),
-                ),
-            )?;
-            continue;
-        }
-        let session = f[c_session].trim();
-        let item = f[c_item].trim();
+    table.rows(path, policy, stats, |f| {
+        let get = |c: usize| f.get(c).unwrap_or("");
+        let (session, item) = (get(c_session), get(c_item));
         if session.is_empty() {
-            stats.reject(
-                policy,
-                row_err(path, ln, &header[c_session], "empty session id"),
-            )?;
-            continue;
+            return Err((names[0].clone(), "empty session id".into()));
         }
         if item.is_empty() {
-            stats.reject(policy, row_err(path, ln, &header[c_item], "empty item id"))?;
-            continue;
+            return Err((names[1].clone(), "empty item id".into()));
         }
-        let time = match parse_time(f[c_time].trim()) {
-            Some(t) => t,
-            None => {
-                stats.reject(
-                    policy,
-                    row_err(
-                        path,
-                        ln,
-                        &header[c_time],
-                        format!("`{}` is not a number", f[c_time].trim()),
-                    ),
-                )?;
-                continue;
-            }
-        };
+        let time = parse_time(get(c_time)).ok_or_else(|| {
+            (
+                names[2].clone(),
+                format!("`{}` is not a number", get(c_time)),
+            )
+        })?;
         let kind = match c_event {
             None => EventKind::AddToCart,
-            Some(c) => match EventKind::from_name(f[c].trim()) {
-                Some(k) => k,
-                None => {
-                    stats.reject(policy, row_err(path, ln, &header[c], format!("unknown event `{}`; use a GA4 name: view_item, add_to_cart, remove_from_cart, purchase, select_item", f[c].trim())))?;
-                    continue;
-                }
-            },
+            Some(c) => EventKind::from_name(get(c)).ok_or_else(|| {
+                (
+                    names[3].clone(),
+                    format!("unknown event `{}`; use a GA4 name: view_item, add_to_cart, remove_from_cart, purchase, select_item", get(c)),
+                )
+            })?,
         };
-        let user = c_user
-            .map(|c| f[c].trim().to_string())
-            .filter(|u| !u.is_empty());
+        let user = c_user.map(|c| get(c).to_string()).filter(|u| !u.is_empty());
         out.push(RawEvent {
             session: session.to_string(),
             item: item.to_string(),
@@ -180,7 +145,8 @@ fn read_delimited(
             time,
             user,
         });
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -215,19 +181,23 @@ fn id_text(v: &serde_json::Value) -> Option<String> {
     }
 }
 
+/// One JSON line, or why it is not one.
+fn json_line<T: serde::de::DeserializeOwned>(
+    line: Result<&str, std::str::Utf8Error>,
+) -> Result<T, String> {
+    let line = line.map_err(|_| "not valid UTF-8; save the file as UTF-8".to_string())?;
+    serde_json::from_str(line.trim_start_matches('\u{feff}')).map_err(|e| e.to_string())
+}
+
 fn read_otto(
     path: &Path,
-    text: &str,
+    bytes: &[u8],
     policy: BadRows,
     stats: &mut ReadStats,
 ) -> Result<Vec<RawEvent>, InputError> {
     let mut out = Vec::new();
-    for (k, line) in text.lines().enumerate() {
-        let ln = k + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let parsed: OttoLine = match serde_json::from_str(line) {
+    for (ln, line) in json_lines(bytes) {
+        let parsed: OttoLine = match json_line(line) {
             Ok(p) => p,
             Err(e) => {
                 stats.reject(policy, row_err(path, ln, "json", e.to_string()))?;
@@ -286,17 +256,13 @@ struct JsonEvent {
 
 fn read_jsonl(
     path: &Path,
-    text: &str,
+    bytes: &[u8],
     policy: BadRows,
     stats: &mut ReadStats,
 ) -> Result<Vec<RawEvent>, InputError> {
     let mut out = Vec::new();
-    for (k, line) in text.lines().enumerate() {
-        let ln = k + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let e: JsonEvent = match serde_json::from_str(line) {
+    for (ln, line) in json_lines(bytes) {
+        let e: JsonEvent = match json_line(line) {
             Ok(e) => e,
             Err(e) => {
                 stats.reject(policy, row_err(path, ln, "json", format!("{e}; expected {{\"session_id\", \"item_id\", \"event\", \"timestamp\"}}")))?;

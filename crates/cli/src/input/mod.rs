@@ -1,15 +1,19 @@
 //! Readers for shop exports. Each reader turns a file into [`RawEvent`]s or
 //! catalogue rows and reports malformed input with file, line and field.
+//! Every CSV goes through one reader ([`Table`], on the `csv` crate); a bad
+//! row costs that row only.
 
 mod catalog;
-mod csvline;
 mod events;
+pub mod fuzz;
 mod table;
 
-pub use catalog::{read_catalog, write_catalog_jsonl, Catalog, CatalogFormat, CatalogItem};
-pub use csvline::split_csv_line;
-pub use events::{read_events, EventFormat};
-pub(crate) use table::Table;
+pub use catalog::{
+    join_path, parse_catalog, read_catalog, split_path, write_catalog_jsonl, Catalog,
+    CatalogFormat, CatalogItem, UNKNOWN_CATEGORY,
+};
+pub use events::{parse_events, read_events, EventFormat};
+pub(crate) use table::{Dialect, Table};
 
 use std::path::{Path, PathBuf};
 use xsell_core::EventKind;
@@ -96,6 +100,36 @@ pub struct ReadStats {
     pub skipped: usize,
     /// The first few skipped rows' errors, for the report.
     pub examples: Vec<RowError>,
+    /// Values dropped or replaced in rows that were kept.
+    pub cleaned: Cleaned,
+}
+
+/// What a reader dropped or replaced in rows it kept: the row stays, without
+/// the value (a `javascript:` product link) or with a stand-in (the
+/// category `unknown` for a product whose aisle row was bad).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cleaned {
+    /// Product links refused by the URL policy (`xsell_core::safe_url`).
+    pub urls: usize,
+    /// Image links refused by the URL policy.
+    pub images: usize,
+    /// Category levels that could not be resolved and read `unknown`.
+    pub unknown_categories: usize,
+    /// The first few, for the report.
+    pub examples: Vec<RowError>,
+}
+
+impl Cleaned {
+    /// Whether nothing was dropped or replaced.
+    pub fn is_empty(&self) -> bool {
+        self.urls + self.images + self.unknown_categories == 0
+    }
+
+    pub(crate) fn note(&mut self, e: RowError) {
+        if self.examples.len() < 3 {
+            self.examples.push(e);
+        }
+    }
 }
 
 impl ReadStats {
@@ -113,9 +147,33 @@ impl ReadStats {
     }
 }
 
-fn read_text(path: &Path) -> Result<String, InputError> {
-    std::fs::read_to_string(path).map_err(|source| InputError::Io {
+fn read_bytes(path: &Path) -> Result<Vec<u8>, InputError> {
+    std::fs::read(path).map_err(|source| InputError::Io {
         file: path.to_path_buf(),
         source,
     })
+}
+
+/// The non-empty lines of a JSON-lines file with their 1-based numbers; a
+/// line that is not UTF-8 comes back as an error for that line only.
+fn json_lines(bytes: &[u8]) -> impl Iterator<Item = (usize, Result<&str, std::str::Utf8Error>)> {
+    bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .map(|(k, l)| {
+            (
+                k + 1,
+                std::str::from_utf8(l.strip_suffix(b"\r").unwrap_or(l)),
+            )
+        })
+        .filter(|(_, l)| !matches!(l, Ok(l) if l.trim().is_empty()))
+}
+
+fn row_err(path: &Path, line: usize, field: &str, reason: impl Into<String>) -> RowError {
+    RowError {
+        file: path.to_path_buf(),
+        line,
+        field: field.to_string(),
+        reason: reason.into(),
+    }
 }

@@ -67,6 +67,19 @@ fn report_skips(what: &Path, st: &ReadStats) {
             eprintln!("  e.g. {e}");
         }
     }
+    let c = &st.cleaned;
+    if !c.is_empty() {
+        eprintln!(
+            "{}: kept the products, dropped {} product links and {} image links the URL policy refuses (unsafe or unparseable), {} categories unknown",
+            what.display(),
+            c.urls,
+            c.images,
+            c.unknown_categories
+        );
+        for e in &c.examples {
+            eprintln!("  e.g. {e}");
+        }
+    }
 }
 
 fn load_events(path: &Path, inputs: &Inputs) -> Result<Vec<RawEvent>> {

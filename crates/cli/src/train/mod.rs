@@ -21,6 +21,7 @@ pub use vectors::item_vectors;
 use crate::input::Catalog;
 use crate::sessions::{Dataset, Session};
 use std::collections::HashMap;
+use xsell_core::safe_url::check_url;
 use xsell_core::{CategoryRecord, ItemRecord, ModelBuilder, Neighbour, ScoringParams};
 
 /// Training-time hyper-parameters (they change the stored weights).
@@ -175,8 +176,11 @@ pub fn item_tables(
         items.push(ItemRecord {
             id: id.clone(),
             title: entry.map_or_else(|| id.clone(), |e| e.title.clone()),
-            url: entry.map(|e| e.url.clone()).unwrap_or_default(),
-            image: entry.map(|e| e.image.clone()).unwrap_or_default(),
+            // The readers already dropped what the URL policy refuses; a
+            // catalogue built in code passes the same policy here, so no
+            // model holds a link the widget would refuse.
+            url: entry.map_or_else(String::new, |e| policy_url(&e.url)),
+            image: entry.map_or_else(String::new, |e| policy_url(&e.image)),
             price_cents: entry.and_then(|e| e.price_cents),
             category: parent,
             in_stock: entry.is_none_or(|e| e.in_stock),
@@ -184,6 +188,10 @@ pub fn item_tables(
         });
     }
     (items, categories)
+}
+
+fn policy_url(raw: &str) -> String {
+    check_url(raw).map_or_else(String::new, |u| u.as_str().to_string())
 }
 
 /// Builds a complete model (without tuning) from training data.

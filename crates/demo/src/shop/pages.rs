@@ -430,7 +430,12 @@ mod tests {
         };
         let module = super::checkout(&shop, &esm).render().unwrap();
         assert!(module.contains(&format!(r#"<script type="module" src="/static/esm-demo.js?v={a}" data-model="/missing.xsm" data-config="/placements.json" data-experiments="/experiments.json" data-endpoint="/v1/reports" id="xsell-esm"></script>"#)), "{module}");
-        assert!(module.contains(&format!(r#"<link rel="stylesheet" href="/static/shop.css?v={a}">"#)), "{module}");
+        assert!(
+            module.contains(&format!(
+                r#"<link rel="stylesheet" href="/static/shop.css?v={a}">"#
+            )),
+            "{module}"
+        );
         let dashboard = super::fragment(&shop, &esm, "Dashboard", "<p id=x>ours</p>".into())
             .render()
             .unwrap();

@@ -1,0 +1,90 @@
+//! The checks of the `catalog_reader` and `events_reader` fuzz targets, here
+//! so the targets and the replay of their kept crashers
+//! (`crates/cli/tests/fuzz_crashers.rs`) run exactly the same code.
+
+use super::{
+    parse_catalog, parse_events, write_catalog_jsonl, BadRows, CatalogFormat, EventFormat,
+};
+use std::path::{Path, PathBuf};
+use xsell_core::safe_url::check_url;
+
+/// Reads `data` as every catalogue format, stopping and skipping: never a
+/// panic; an accepted catalogue keeps its invariants and round-trips
+/// through the JSON lines it writes.
+pub fn catalog(data: &[u8]) {
+    let mut parts = data.splitn(3, |&b| b == 0);
+    let products = parts.next().unwrap_or(b"").to_vec();
+    let aisles = parts.next().unwrap_or(b"").to_vec();
+    let depts = parts.next().unwrap_or(b"").to_vec();
+    for format in [
+        CatalogFormat::Auto,
+        CatalogFormat::Csv,
+        CatalogFormat::Jsonl,
+        CatalogFormat::Instacart,
+    ] {
+        for policy in [BadRows::Fail, BadRows::Skip] {
+            let mut beside = |name: &str| {
+                let bytes = if name == "aisles.csv" {
+                    &aisles
+                } else {
+                    &depts
+                };
+                Ok((PathBuf::from(name), bytes.clone()))
+            };
+            let Ok((cat, stats)) = parse_catalog(
+                Path::new("fuzz.csv"),
+                products.clone(),
+                format,
+                policy,
+                &mut beside,
+            ) else {
+                continue;
+            };
+            assert_eq!(stats.rows, cat.items.len());
+            for it in &cat.items {
+                assert!(!it.id.is_empty());
+                for u in [&it.url, &it.image] {
+                    assert!(
+                        u.is_empty() || check_url(u).is_some_and(|s| s.as_str() == u),
+                        "{u:?}"
+                    );
+                }
+                assert!(cat.get(&it.id).is_some());
+            }
+            let mut jsonl = Vec::new();
+            write_catalog_jsonl(&cat, &mut jsonl).expect("writing to memory");
+            let (back, _) = parse_catalog(
+                Path::new("back.jsonl"),
+                jsonl,
+                CatalogFormat::Jsonl,
+                BadRows::Fail,
+                &mut beside,
+            )
+            .expect("a written catalogue reads back");
+            assert_eq!(back.items, cat.items);
+        }
+    }
+}
+
+/// Reads `data` as every event-log format, stopping and skipping: never a
+/// panic; accepted events have non-empty session and item ids.
+pub fn events(data: &[u8]) {
+    for format in [
+        EventFormat::Auto,
+        EventFormat::SessionRec,
+        EventFormat::Csv,
+        EventFormat::Otto,
+        EventFormat::Jsonl,
+    ] {
+        for policy in [BadRows::Fail, BadRows::Skip] {
+            if let Ok((events, stats)) =
+                parse_events(Path::new("fuzz.csv"), data.to_vec(), format, policy)
+            {
+                assert_eq!(stats.rows, events.len());
+                assert!(events
+                    .iter()
+                    .all(|e| !e.session.is_empty() && !e.item.is_empty()));
+            }
+        }
+    }
+}
