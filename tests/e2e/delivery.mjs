@@ -8,15 +8,10 @@
 //   XSELL_MODEL  the model file (default target/e2e/model.xsm)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import http from 'node:http';
 import { launch } from './chrome.mjs';
+import { startDemo } from './demo.mjs';
 
-const BIN = process.env.XSELL_BIN ?? 'target/release/xsell-demo';
-const MODEL = process.env.XSELL_MODEL ?? 'target/e2e/model.xsm';
 const BANANA = '24852';
 
 let server;
@@ -57,23 +52,7 @@ function startProxy() {
 }
 
 before(async () => {
-  const db = join(mkdtempSync(join(tmpdir(), 'xsell-delivery-')), 'reports.sqlite');
-  server = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--db', db, '--model', MODEL, '--www', 'www', '--dist', 'dist'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  base = await new Promise((resolve, reject) => {
-    let err = '';
-    server.stderr.on('data', (d) => {
-      err += d;
-      const m = /demo shop on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-      const t = /dashboard#token=([0-9a-f]+)/.exec(err);
-      if (m && t) {
-        token = t[1];
-        resolve(m[1]);
-      }
-    });
-    server.on('exit', (code) => reject(new Error(`xsell-demo exited (${code}): ${err}`)));
-  });
+  ({ server, base, token } = await startDemo('xsell-delivery'));
   proxy = await startProxy();
   browser = await launch([`--proxy-server=http://127.0.0.1:${proxy.address().port}`, '--proxy-bypass-list=<-loopback>']);
 });

@@ -13,9 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
 import { launch } from './chrome.mjs';
+import { BIN, MODEL, startDemo } from './demo.mjs';
 
-const BIN = process.env.XSELL_BIN ?? 'target/release/xsell-demo';
-const MODEL = process.env.XSELL_MODEL ?? 'target/e2e/model.xsm';
 const OUT = process.env.XSELL_OUT ?? 'out/e2e';
 
 let server;
@@ -51,23 +50,7 @@ function startProxy() {
 let token;
 
 before(async () => {
-  const db = join(mkdtempSync(join(tmpdir(), 'xsell-e2e-')), 'reports.sqlite');
-  server = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--db', db, '--model', MODEL, '--www', 'www', '--dist', 'dist'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  base = await new Promise((resolve, reject) => {
-    let err = '';
-    server.stderr.on('data', (d) => {
-      err += d;
-      const m = /demo shop on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-      const t = /dashboard#token=([0-9a-f]+)/.exec(err);
-      if (m && t) {
-        token = t[1];
-        resolve(m[1]);
-      }
-    });
-    server.on('exit', (code) => reject(new Error(`xsell-demo exited (${code}): ${err}`)));
-  });
+  ({ server, base, token } = await startDemo('xsell-e2e'));
   proxy = await startProxy();
   browser = await launch([`--proxy-server=http://127.0.0.1:${proxy.address().port}`, '--proxy-bypass-list=<-loopback>']);
 });
