@@ -8,4 +8,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| xsell_cli::input::fuzz::catalog(data));
+fuzz_target!(|data: &[u8]| xsell_input::fuzz::catalog(data));

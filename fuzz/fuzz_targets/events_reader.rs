@@ -5,4 +5,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| xsell_cli::input::fuzz::events(data));
+fuzz_target!(|data: &[u8]| xsell_input::fuzz::events(data));

@@ -6,7 +6,7 @@ pub mod email;
 pub mod eval;
 pub mod experiment_file;
 pub mod history;
-pub mod input;
+pub use xsell_input as input;
 pub mod serve;
 pub mod sessions;
 pub mod simulate;

@@ -98,6 +98,9 @@ pub enum BuildError {
     /// A weight or vector component is NaN, infinite or negative.
     #[error("non-finite or negative value in {0}")]
     BadNumber(&'static str),
+    /// The ranking layer's trees are malformed or over another feature set.
+    #[error("the ranking layer cannot be stored: {0}")]
+    BadRanker(String),
     /// Vectors were given with inconsistent dimensions.
     #[error("item vectors must all have dimension {expected}, found {found}")]
     BadDimension {

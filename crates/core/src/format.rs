@@ -9,7 +9,7 @@ pub const MAGIC: [u8; 8] = *b"XSELLMDL";
 /// trailing parameters, which older readers ignore.
 pub const VERSION_MAJOR: u16 = 1;
 /// Minor version written by this build.
-pub const VERSION_MINOR: u16 = 0;
+pub const VERSION_MINOR: u16 = 1;
 /// Header size in bytes.
 pub const HEADER_LEN: usize = 32;
 /// Size of one section-table entry.
@@ -33,6 +33,8 @@ pub const TAG_STRS: [u8; 4] = *b"STRS";
 pub const TAG_NBRS: [u8; 4] = *b"NBRS";
 /// Item vectors.
 pub const TAG_VECS: [u8; 4] = *b"VECS";
+/// The learned ranking layer's trees (optional; format 1.1).
+pub const TAG_RANK: [u8; 4] = *b"RANK";
 
 /// Bytes of the META section.
 pub const META_LEN: usize = 32;

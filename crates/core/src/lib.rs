@@ -25,6 +25,7 @@ mod model;
 mod params;
 pub mod privacy;
 mod quant;
+pub mod rank;
 pub mod safe_url;
 mod score;
 pub mod shopper;

@@ -6,6 +6,7 @@ use crate::error::ModelError;
 use crate::format::*;
 use crate::params::{ScoringParams, ValidParams};
 use crate::quant::{dequantize, read_varint};
+use crate::rank::{Forest, FEATURE_SET, N_FEATURES};
 use crate::ParamGuard;
 
 /// CRC-32 (IEEE) of a whole model file, skipping the CRC field itself.
@@ -77,6 +78,7 @@ pub struct Model<'a> {
     nbr_scales: &'a [u8],
     nbr_blob: &'a [u8],
     vecs: &'a [u8],
+    rank: &'a [u8],
     byte_len: usize,
 }
 
@@ -390,6 +392,11 @@ impl<'a> Model<'a> {
         };
         let dim = if vecs.is_empty() { 0 } else { dim };
 
+        let rank = table.get(TAG_RANK).unwrap_or(&[]);
+        if !rank.is_empty() {
+            Forest::from_bytes(rank, FEATURE_SET, N_FEATURES as u16)?;
+        }
+
         Ok(Model {
             version,
             n_items,
@@ -406,6 +413,7 @@ impl<'a> Model<'a> {
             nbr_scales,
             nbr_blob,
             vecs,
+            rank,
             byte_len: bytes.len(),
         })
     }
@@ -584,6 +592,19 @@ impl<'a> Model<'a> {
             .sqrt();
         let inv = if norm > 0.0 { 1.0 / norm } else { 0.0 };
         out.extend(raw.iter().map(|&b| f32::from(b as i8) * inv));
+    }
+
+    /// The learned ranking layer, if the model holds one (checked at load).
+    pub fn ranker(&self) -> Option<Forest> {
+        (!self.rank.is_empty()).then(|| {
+            Forest::from_bytes(self.rank, FEATURE_SET, N_FEATURES as u16)
+                .expect("checked when the model was parsed")
+        })
+    }
+
+    /// Bytes of the `RANK` section (0 without a ranking layer).
+    pub fn ranker_bytes(&self) -> usize {
+        self.rank.len()
     }
 
     /// Cosine similarity of the vectors of items `a` and `b` (0 without vectors).

@@ -13,6 +13,7 @@
 
 use crate::model::Model;
 use crate::params::ValidParams;
+use crate::rank::{Forest, N_FEATURES, RERANK_DEPTH};
 
 /// What the shopper did with an item (GA4 e-commerce event names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -194,12 +195,30 @@ const HISTORY_BASKETS: usize = 32;
 #[derive(Debug, Clone, Copy, Default)]
 struct Slot {
     cf: f32,
+    /// The co-occurrence and sequential parts of `cf` (before the support boost).
+    co: f32,
+    seq_sum: f32,
     support: u16,
     best: f32,
     source: u32,
+    /// Events between the best link's source and the newest event (255: history).
+    source_age: u8,
     seq: bool,
     extra: f32,
+    /// The on-device history part of `extra`.
+    history: f32,
     extra_reason: u8,
+}
+
+/// Candidates in the linear blend's order with their feature vectors
+/// (row-major, [`N_FEATURES`] per candidate): what the ranking layer is
+/// trained on.
+#[derive(Debug, Clone, Default)]
+pub struct Candidates {
+    /// The candidates, best linear score first.
+    pub ranked: Vec<Recommendation>,
+    /// `ranked.len() * N_FEATURES` feature values.
+    pub features: Vec<f32>,
 }
 
 /// Reusable scorer over one model: holds precomputed candidate lists and
@@ -214,6 +233,7 @@ pub struct Recommender<'a> {
     popular: Vec<u32>,
     category_top: Vec<Vec<u32>>,
     category_share: Vec<f32>,
+    ranker: Option<Forest>,
 }
 
 /// Ranks `a` before `b`: higher score first, then lower index (deterministic ties).
@@ -257,8 +277,20 @@ impl<'a> Recommender<'a> {
             popular,
             category_top,
             params,
+            ranker: model.ranker(),
             model,
         }
+    }
+
+    /// The ranking layer in use, if any.
+    pub fn ranker(&self) -> Option<&Forest> {
+        self.ranker.as_ref()
+    }
+
+    /// Replaces the ranking layer (`None`: the linear blend decides alone).
+    /// The forest must have been checked against this build's feature set.
+    pub fn set_ranker(&mut self, ranker: Option<Forest>) {
+        self.ranker = ranker;
     }
 
     /// The model this scorer reads.
@@ -281,7 +313,7 @@ impl<'a> Recommender<'a> {
         &mut self.slots[i as usize]
     }
 
-    fn spread(&mut self, item: u32, weight: f32) {
+    fn spread(&mut self, item: u32, weight: f32, age: u8) {
         let p = *self.params.get();
         let model = self.model.clone();
         for link in model.links(item) {
@@ -289,10 +321,13 @@ impl<'a> Recommender<'a> {
             let seq = weight * p.w_seq * link.seq;
             let s = self.touch(link.target);
             s.cf += co + seq;
+            s.co += co;
+            s.seq_sum += seq;
             s.support = s.support.saturating_add(1);
             if co.max(seq) > s.best {
                 s.best = co.max(seq);
                 s.source = item;
+                s.source_age = age;
                 s.seq = seq > co;
             }
         }
@@ -300,7 +335,42 @@ impl<'a> Recommender<'a> {
 
     /// Scores a request. Returns at most `request.count` items, best first;
     /// only in-stock items, never an item in the cart, never an unknown index.
+    /// With a ranking layer, the linear blend's top [`RERANK_DEPTH`] (or
+    /// `count`, if more) are re-ordered by the forest, and the scores are
+    /// `exp(forest − best forest)`: positive, the first one 1.
     pub fn recommend(&mut self, request: &Request<'_>) -> Vec<Recommendation> {
+        if self.ranker.is_none() {
+            return self.run(request, request.count, false).ranked;
+        }
+        let depth = request.count.max(RERANK_DEPTH);
+        let Candidates { ranked, features } = self.run(request, depth, true);
+        let forest = self.ranker.as_ref().expect("checked above");
+        let mut scored: Vec<(f32, u32, usize)> = features
+            .chunks_exact(N_FEATURES)
+            .enumerate()
+            .map(|(k, x)| (forest.score(x), ranked[k].item, k))
+            .collect();
+        scored.sort_unstable_by(|a, b| rank_order((a.0, a.1), (b.0, b.1)));
+        scored.truncate(request.count);
+        let top = scored.first().map_or(0.0, |s| s.0);
+        let out = scored
+            .iter()
+            .map(|&(f, _, k)| Recommendation {
+                score: (f - top).exp(),
+                ..ranked[k]
+            })
+            .collect();
+        out
+    }
+
+    /// The linear blend's top `depth` candidates for `request` with their
+    /// feature vectors, whatever ranking layer is set (training data for it).
+    pub fn candidates(&mut self, request: &Request<'_>, depth: usize) -> Candidates {
+        self.run(request, depth, true)
+    }
+
+    /// The linear blend: the top `count` with their features when `features`.
+    fn run(&mut self, request: &Request<'_>, count: usize, features: bool) -> Candidates {
         let p = *self.params.get();
         let n = self.model.len() as u32;
         let valid = |i: &&u32| **i < n;
@@ -345,7 +415,8 @@ impl<'a> Recommender<'a> {
             w_pos *= decay;
         }
         for k in 0..len {
-            self.spread(context[k].0, weights[k]);
+            let age = (len - 1 - k).min(254) as u8;
+            self.spread(context[k].0, weights[k], age);
         }
 
         // On-device history: earlier baskets as weak context, and buy-again.
@@ -356,10 +427,11 @@ impl<'a> Recommender<'a> {
                 let w = p.w_history_context / (basket.len().max(1) as f32).sqrt();
                 for &i in basket.iter().filter(valid) {
                     if w > 0.0 {
-                        self.spread(i, w);
+                        self.spread(i, w, u8::MAX);
                     }
                     let s = self.touch(i);
                     s.extra += p.w_history / nb;
+                    s.history += p.w_history / nb;
                     if s.extra_reason == 255 || s.extra_reason == 0 {
                         s.extra_reason = 1;
                     }
@@ -437,7 +509,7 @@ impl<'a> Recommender<'a> {
                 + p.w_category * share;
             scored.push((score, i));
         }
-        let k = request.count.min(scored.len());
+        let k = count.min(scored.len());
         if k > 0 && k < scored.len() {
             scored.select_nth_unstable_by(k - 1, |a, b| rank_order(*a, *b));
             scored.truncate(k);
@@ -445,6 +517,11 @@ impl<'a> Recommender<'a> {
         scored.sort_unstable_by(|a, b| rank_order(*a, *b));
         scored.truncate(k);
 
+        let feats = if features {
+            self.features(request, &context, norm, &scored)
+        } else {
+            Vec::new()
+        };
         let out = scored
             .iter()
             .map(|&(score, i)| {
@@ -490,6 +567,65 @@ impl<'a> Recommender<'a> {
         for &(i, _) in &context {
             self.excluded[i as usize] = false;
         }
-        out
+        Candidates {
+            ranked: out,
+            features: feats,
+        }
+    }
+
+    /// The feature vectors of `scored` (linear order), before the scratch
+    /// state is reset. The order and meaning are [`crate::rank::FEATURES`].
+    fn features(
+        &self,
+        request: &Request<'_>,
+        context: &[(u32, f32)],
+        norm: f32,
+        scored: &[(f32, u32)],
+    ) -> Vec<f32> {
+        let model = &self.model;
+        let newest = context.last().map(|c| c.0);
+        let prices: Vec<f32> = context
+            .iter()
+            .filter_map(|&(i, _)| model.item_price_cents(i))
+            .map(|p| p as f32)
+            .collect();
+        let mean_price = if prices.is_empty() {
+            None
+        } else {
+            Some(prices.iter().sum::<f32>() / prices.len() as f32)
+        };
+        let newest_cat = newest.and_then(|i| model.item_category(i));
+        let mut x = Vec::with_capacity(scored.len() * N_FEATURES);
+        for (rank, &(score, i)) in scored.iter().enumerate() {
+            let s = &self.slots[i as usize];
+            let cat = model.item_category(i);
+            let share = cat.map_or(0.0, |c| self.category_share[c as usize]);
+            let price_ratio = match (model.item_price_cents(i), mean_price) {
+                (Some(p), Some(m)) if m > 0.0 => p as f32 / m,
+                _ => -1.0,
+            };
+            let repeat = s.extra - s.history;
+            let age = if s.best > 0.0 { s.source_age } else { u8::MAX };
+            x.extend([
+                score,
+                rank as f32,
+                s.co * norm,
+                s.seq_sum * norm,
+                f32::from(s.support),
+                s.best * norm,
+                f32::from(age),
+                f32::from(model.item_popularity(i)) / 255.0,
+                share,
+                s.history,
+                repeat.max(0.0),
+                context.len() as f32,
+                request.page as u8 as f32,
+                price_ratio,
+                newest.map_or(0.0, |n| model.similarity(n, i)),
+                request.history.len() as f32,
+                f32::from(u8::from(cat.is_some() && cat == newest_cat)),
+            ]);
+        }
+        x
     }
 }

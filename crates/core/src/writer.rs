@@ -64,6 +64,8 @@ pub struct ModelBuilder {
     pub train_sessions: u32,
     /// Number of training events (informational).
     pub train_events: u32,
+    /// The learned ranking layer (`None`: the linear blend ranks alone).
+    pub ranker: Option<crate::rank::Forest>,
 }
 
 /// Encodes a session count as the 8-bit log popularity stored per item.
@@ -292,6 +294,17 @@ impl ModelBuilder {
         ];
         if let Some((v, _)) = vecs {
             sections.push((TAG_VECS, v));
+        }
+        if let Some(forest) = &self.ranker {
+            use crate::rank::{FEATURE_SET, N_FEATURES};
+            if forest.feature_set != FEATURE_SET || usize::from(forest.n_features) != N_FEATURES {
+                return Err(BuildError::BadRanker(format!(
+                    "trees over feature set {} ({} features), this build computes set {FEATURE_SET} ({N_FEATURES})",
+                    forest.feature_set, forest.n_features
+                )));
+            }
+            forest.check().map_err(BuildError::BadRanker)?;
+            sections.push((TAG_RANK, forest.to_bytes()));
         }
         let mut out = Vec::new();
         out.extend(MAGIC);

@@ -35,7 +35,7 @@ fn fixture_round_trips() {
     let bytes = b.build().unwrap();
     let m = Model::parse(&bytes).unwrap();
     assert_eq!(m.len(), 6);
-    assert_eq!(m.version(), (1, 0));
+    assert_eq!(m.version(), (1, 1));
     assert_eq!(m.item_title(2), "Milk");
     assert_eq!(m.item_id(5), "br");
     assert_eq!(m.item_url(0), "https://shop.example/p/b");
@@ -343,4 +343,100 @@ proptest! {
         bytes[k] ^= flip;
         prop_assert!(Model::parse(&bytes).is_err());
     }
+}
+
+/// A forest that ranks by one feature only: `sign` · x[feature].
+fn one_feature_forest(feature: u8, thresholds: &[f32], sign: f32) -> xsell_core::rank::Forest {
+    use xsell_core::rank::{Forest, Node, Tree, FEATURE_SET, N_FEATURES};
+    let trees = thresholds
+        .iter()
+        .map(|&t| Tree {
+            nodes: vec![
+                Node::Split {
+                    feature,
+                    threshold: t,
+                    left: 1,
+                    right: 2,
+                },
+                Node::Leaf(0.0),
+                Node::Leaf(sign),
+            ],
+        })
+        .collect();
+    Forest {
+        feature_set: FEATURE_SET,
+        n_features: N_FEATURES as u16,
+        base: 0.0,
+        trees,
+    }
+}
+
+#[test]
+fn a_ranking_layer_round_trips_and_reorders_the_candidates() {
+    use xsell_core::{Event, Recommender, Request};
+    let plain = common::grocery().build().unwrap();
+    let mut b = common::grocery();
+    // Feature 1 is the linear rank: this forest reverses the linear order.
+    let forest = one_feature_forest(1, &[0.5, 1.5, 2.5, 3.5, 4.5], 1.0);
+    b.ranker = Some(forest.clone());
+    let bytes = b.build().unwrap();
+    let m = Model::parse(&bytes).unwrap();
+    assert_eq!(m.ranker(), Some(forest));
+    assert!(m.ranker_bytes() > 0 && Model::parse(&plain).unwrap().ranker().is_none());
+
+    let events = [Event::cart(2)];
+    let request = Request {
+        events: &events,
+        count: 5,
+        ..Default::default()
+    };
+    let mut linear = Recommender::new(Model::parse(&plain).unwrap());
+    let mut ranked = Recommender::new(m);
+    let a: Vec<u32> = linear.recommend(&request).iter().map(|r| r.item).collect();
+    let out = ranked.recommend(&request);
+    let b: Vec<u32> = out.iter().map(|r| r.item).collect();
+    assert!(a.len() >= 3, "{a:?}");
+    let mut rev = a.clone();
+    rev.reverse();
+    assert_eq!(b, rev, "the forest puts the linear blend's last first");
+    assert!((out[0].score - 1.0).abs() < 1e-6);
+    assert!(out.iter().all(|r| r.score > 0.0 && r.score <= 1.0));
+    // The same candidates and features, whatever the layer.
+    let c = ranked.candidates(&request, 5);
+    assert_eq!(c.ranked.iter().map(|r| r.item).collect::<Vec<_>>(), a);
+    assert_eq!(c.features.len(), a.len() * xsell_core::rank::N_FEATURES);
+    assert_eq!(c.features[1], 0.0, "linear_rank of the first");
+}
+
+#[test]
+fn a_hostile_ranking_section_is_refused_at_load() {
+    let mut b = common::grocery();
+    b.ranker = Some(one_feature_forest(1, &[0.5, 1.5], 1.0));
+    let good = b.build().unwrap();
+    let (off, len) = section(&good, b"RANK");
+    assert!(len > 16);
+    // Each edit, restamped so only the section's content is wrong.
+    let edits: [(usize, &[u8], &str); 5] = [
+        (0, &[9, 0], "layout version 9"),
+        (2, &[7, 0], "feature set 7"),
+        (8, &[0xff, 0xff, 0, 0], "trees declared"),
+        // Tree 0's root: its left child points at itself.
+        (16 + 2 * 2 + 2, &[0, 0], "must come after it"),
+        // Tree 0's root reads feature 200.
+        (16 + 2 * 2, &[200], "feature 200"),
+    ];
+    for (at, bytes, says) in edits {
+        let mut bad = good.clone();
+        bad[off + at..off + at + bytes.len()].copy_from_slice(bytes);
+        restamp(&mut bad);
+        let e = Model::parse(&bad).unwrap_err().to_string();
+        assert!(e.contains("RANK") && e.contains(says), "{says}: {e}");
+    }
+    // A NaN leaf (tree 1's right leaf, the last node).
+    let mut bad = good.clone();
+    let end = off + len;
+    bad[end - 4..end].copy_from_slice(&f32::NAN.to_le_bytes());
+    restamp(&mut bad);
+    let e = Model::parse(&bad).unwrap_err().to_string();
+    assert!(e.contains("not finite"), "{e}");
 }

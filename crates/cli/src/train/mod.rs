@@ -218,5 +218,6 @@ pub fn build(
         params,
         train_sessions: data.sessions.len() as u32,
         train_events: data.n_events() as u32,
+        ranker: None,
     }
 }

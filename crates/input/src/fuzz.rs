@@ -1,6 +1,6 @@
 //! The checks of the `catalog_reader` and `events_reader` fuzz targets, here
 //! so the targets and the replay of their kept crashers
-//! (`crates/cli/tests/fuzz_crashers.rs`) run exactly the same code.
+//! (`crates/input/tests/fuzz_crashers.rs`) run exactly the same code.
 
 use super::{
     parse_catalog, parse_events, write_catalog_jsonl, BadRows, CatalogFormat, EventFormat,

@@ -9,7 +9,8 @@ use std::path::Path;
 use xsell_core::EventKind;
 
 /// Which event-log format a file is in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum EventFormat {
     /// Decide from the extension and first line.
     Auto,

@@ -1,5 +1,6 @@
-//! Readers for shop exports. Each reader turns a file into [`RawEvent`]s or
-//! catalogue rows and reports malformed input with file, line and field.
+//! Readers for shop exports: the `xsell` tool's input layer, a crate of its
+//! own so the fuzz targets build without the collector and the trainer.
+//! Each reader turns a file into [`RawEvent`]s or catalogue rows and reports malformed input with file, line and field.
 //! Every CSV goes through one reader ([`Table`], on the `csv` crate); a bad
 //! row costs that row only.
 
@@ -13,7 +14,7 @@ pub use catalog::{
     CatalogFormat, CatalogItem, UNKNOWN_CATEGORY,
 };
 pub use events::{parse_events, read_events, EventFormat};
-pub(crate) use table::{Dialect, Table};
+pub use table::{Dialect, Table};
 
 use std::path::{Path, PathBuf};
 use xsell_core::EventKind;
@@ -125,7 +126,7 @@ impl Cleaned {
         self.urls + self.images + self.unknown_categories == 0
     }
 
-    pub(crate) fn note(&mut self, e: RowError) {
+    pub fn note(&mut self, e: RowError) {
         if self.examples.len() < 3 {
             self.examples.push(e);
         }
@@ -133,7 +134,7 @@ impl Cleaned {
 }
 
 impl ReadStats {
-    pub(crate) fn reject(&mut self, policy: BadRows, e: RowError) -> Result<(), InputError> {
+    pub fn reject(&mut self, policy: BadRows, e: RowError) -> Result<(), InputError> {
         match policy {
             BadRows::Fail => Err(InputError::Row(e)),
             BadRows::Skip => {

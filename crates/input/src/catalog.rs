@@ -84,7 +84,8 @@ pub fn write_catalog_jsonl(
 }
 
 /// Catalogue formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum CatalogFormat {
     /// Decide from the file name (`products.csv` with `aisle_id` → instacart).
     Auto,

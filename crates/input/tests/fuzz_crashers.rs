@@ -1,6 +1,6 @@
 //! Every input the `catalog_reader` and `events_reader` fuzz targets found
 //! (and the hand-made hostile seeds) is replayed with the targets' own
-//! checks (`xsell_cli::input::fuzz`). The inputs live beside the other
+//! checks (`xsell_input::fuzz`). The inputs live beside the other
 //! targets' in `crates/core/tests/fuzz-crashers/<target>/`; a missing or
 //! empty folder fails: the replay must replay.
 
@@ -22,13 +22,13 @@ fn inputs(target: &str) -> Vec<PathBuf> {
 #[test]
 fn catalog_reader_crashers_stay_fixed() {
     for path in inputs("catalog_reader") {
-        xsell_cli::input::fuzz::catalog(&std::fs::read(&path).unwrap());
+        xsell_input::fuzz::catalog(&std::fs::read(&path).unwrap());
     }
 }
 
 #[test]
 fn events_reader_crashers_stay_fixed() {
     for path in inputs("events_reader") {
-        xsell_cli::input::fuzz::events(&std::fs::read(&path).unwrap());
+        xsell_input::fuzz::events(&std::fs::read(&path).unwrap());
     }
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 /// How a table is laid out.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Dialect {
+pub struct Dialect {
     /// Field separator (`b','`, or `b'\t'` for session-rec files).
     pub delimiter: u8,
     /// Whether a field may hold a (quoted) line break; where it may not
@@ -35,7 +35,7 @@ impl Default for Dialect {
 }
 
 /// An open table and where its named columns are.
-pub(crate) struct Table<const N: usize = 0> {
+pub struct Table<const N: usize = 0> {
     reader: csv::Reader<std::io::Cursor<Vec<u8>>>,
     file: PathBuf,
     dialect: Dialect,
@@ -55,16 +55,12 @@ fn builder(dialect: Dialect) -> csv::ReaderBuilder {
 impl<const N: usize> Table<N> {
     /// Opens `path` (comma-separated, fields trimmed) and finds `names` in
     /// its header; a missing one is an error with the columns found and `hint`.
-    pub(crate) fn open(
-        path: &Path,
-        names: [&str; N],
-        hint: &'static str,
-    ) -> Result<Self, InputError> {
+    pub fn open(path: &Path, names: [&str; N], hint: &'static str) -> Result<Self, InputError> {
         Table::read(path, Dialect::default())?.with_columns(names, hint)
     }
 
     /// [`Table::open`] on a table held in memory.
-    pub(crate) fn open_bytes(
+    pub fn open_bytes(
         path: &Path,
         bytes: Vec<u8>,
         names: [&str; N],
@@ -74,14 +70,14 @@ impl<const N: usize> Table<N> {
     }
 
     /// The column named any of `names` (ASCII case ignored).
-    pub(crate) fn find(&self, names: &[&str]) -> Option<usize> {
+    pub fn find(&self, names: &[&str]) -> Option<usize> {
         self.header
             .iter()
             .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
     }
 
     /// [`Table::find`], or an error naming `column`, the columns found and `hint`.
-    pub(crate) fn require(
+    pub fn require(
         &self,
         names: &[&str],
         column: &str,
@@ -96,13 +92,13 @@ impl<const N: usize> Table<N> {
     }
 
     /// The header's name of column `c`.
-    pub(crate) fn name(&self, c: usize) -> &str {
+    pub fn name(&self, c: usize) -> &str {
         self.header.get(c).unwrap_or("row")
     }
 
     /// Calls `row` on each record with its 1-based line; `Err((field,
     /// reason))` marks the row malformed. Counts accepted rows in `stats`.
-    pub(crate) fn rows(
+    pub fn rows(
         &mut self,
         path: &Path,
         bad_rows: BadRows,
@@ -232,7 +228,7 @@ impl Table<0> {
     }
 
     /// Reads `path` and its header in `dialect`.
-    pub(crate) fn read(path: &Path, dialect: Dialect) -> Result<Self, InputError> {
+    pub fn read(path: &Path, dialect: Dialect) -> Result<Self, InputError> {
         let bytes = std::fs::read(path).map_err(|source| InputError::Io {
             file: path.to_path_buf(),
             source,
@@ -241,11 +237,7 @@ impl Table<0> {
     }
 
     /// Reads a table held in memory; `path` names it in messages.
-    pub(crate) fn from_bytes(
-        path: &Path,
-        bytes: Vec<u8>,
-        dialect: Dialect,
-    ) -> Result<Self, InputError> {
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>, dialect: Dialect) -> Result<Self, InputError> {
         let mut reader = builder(dialect).from_reader(std::io::Cursor::new(bytes));
         let header = match reader.headers() {
             Ok(h) => h.clone(),
