@@ -353,14 +353,13 @@ impl<'a> Recommender<'a> {
         scored.sort_unstable_by(|a, b| rank_order((a.0, a.1), (b.0, b.1)));
         scored.truncate(request.count);
         let top = scored.first().map_or(0.0, |s| s.0);
-        let out = scored
+        scored
             .iter()
             .map(|&(f, _, k)| Recommendation {
                 score: (f - top).exp(),
                 ..ranked[k]
             })
-            .collect();
-        out
+            .collect()
     }
 
     /// The linear blend's top `depth` candidates for `request` with their
