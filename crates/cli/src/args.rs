@@ -48,6 +48,12 @@ pub struct DataArgs {
     /// 0.5,0.25;0.75,0.25;1,0.25;0.75,0.1;0.75,0.5.
     #[arg(long, value_delimiter = ';', value_name = "SOURCE,TARGET")]
     pub exponents: Vec<String>,
+    /// The learned ranking layer over the linear blend's top 100: `auto`
+    /// trains it and keeps it when held-back validation sessions say it
+    /// helps; `on` keeps it whatever they say; `off` never trains it.
+    /// Default: auto.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub ranker: Option<xsell_cli::train::RankerMode>,
     /// Neighbours kept per item.
     #[arg(long, default_value_t = 100)]
     pub neighbours: usize,

@@ -8,7 +8,7 @@ use crate::args::{Cli, Command, DataArgs, ExperimentAction};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use xsell_cli::input::{BadRows, CatalogFormat, EventFormat};
-use xsell_cli::train::{Exponents, ExponentsError, TrainConfig, DEFAULT_EXPONENTS};
+use xsell_cli::train::{Exponents, ExponentsError, RankerMode, TrainConfig, DEFAULT_EXPONENTS};
 
 /// Why a command line cannot run.
 #[derive(Debug, thiserror::Error)]
@@ -253,6 +253,8 @@ pub struct TuningPlan {
     pub source: TuningSource,
     /// Exponent candidates.
     pub exponents: Vec<Exponents>,
+    /// Whether to train the ranking layer.
+    pub ranker: RankerMode,
 }
 
 /// `xsell train`: read, tune, train, write.
@@ -490,6 +492,9 @@ fn tuning(d: &DataArgs, exponents_env: Option<String>) -> Result<TuningPlan, Pla
                 flag: "--exponents",
             });
         }
+        if d.ranker.is_some_and(|r| r != RankerMode::Off) {
+            return Err(PlanError::NoTuneConflict { flag: "--ranker" });
+        }
     }
     let exponents = if d.exponents.is_empty() {
         DEFAULT_EXPONENTS.to_vec()
@@ -510,7 +515,11 @@ fn tuning(d: &DataArgs, exponents_env: Option<String>) -> Result<TuningPlan, Pla
         // clap's `requires` makes the two come together.
         _ => TuningSource::Holdout,
     };
-    Ok(TuningPlan { source, exponents })
+    Ok(TuningPlan {
+        source,
+        exponents,
+        ranker: d.ranker.unwrap_or_default(),
+    })
 }
 
 fn config(d: &DataArgs) -> Result<TrainConfig, PlanError> {

@@ -129,10 +129,19 @@ impl Dataset {
                 *v = true;
             }
         }
+        self.split_by(&valid_idx)
+    }
+
+    /// Splits off the sessions marked in `held_out` (parallel to
+    /// `sessions`): a dataset of the others, and the marked ones mapped onto
+    /// its vocabulary as test sessions ([`Dataset::map_test`]).
+    pub fn split_by(&self, held_out: &[bool]) -> (Dataset, Vec<Session>) {
+        assert_eq!(held_out.len(), self.sessions.len());
+        let valid_idx = held_out;
         let to_events = |pick: bool| -> Vec<RawEvent> {
             self.sessions
                 .iter()
-                .zip(&valid_idx)
+                .zip(valid_idx)
                 .filter(|(_, &v)| v == pick)
                 .flat_map(|(s, _)| {
                     s.items

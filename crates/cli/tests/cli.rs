@@ -98,6 +98,35 @@ fn train_inspect_and_recommend_with_reasons() {
 }
 
 #[test]
+fn the_ranking_layer_is_trained_kept_on_request_and_refused_without_tuning() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, _, catalog) = tiny_shop(dir.path());
+    let inspect = |model: &Path| {
+        let out = xsell().arg("inspect").arg(model).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let on = dir.path().join("on.xsm");
+    train_model(&train, &catalog, &on, &["--ranker", "on"]);
+    let text = inspect(&on);
+    assert!(
+        text.contains("ranking layer: ") && text.contains("trees over 17 features"),
+        "{text}"
+    );
+    let off = dir.path().join("off.xsm");
+    train_model(&train, &catalog, &off, &["--ranker", "off"]);
+    assert!(inspect(&off).contains("ranking layer: none"));
+    let out = xsell()
+        .args(["train", "--no-tune", "--ranker", "on", "--events"])
+        .arg(&train)
+        .arg("-o")
+        .arg(dir.path().join("x.xsm"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("--ranker"), "{err}");
+}
+
+#[test]
 fn eval_exact_form_writes_session_rec_csv() {
     let dir = tempfile::tempdir().unwrap();
     let (train, test, _) = tiny_shop(dir.path());

@@ -10,7 +10,6 @@ use xsell_cli::eval::baselines::{self, Ar, ArParams, Vsknn, VsknnParams};
 use xsell_cli::eval::theta::{dpp_predictor, theta_curve, ThetaPoint};
 use xsell_cli::eval::{self, EvalSet, Metrics, Outcome, Predictor, XsellPredictor};
 use xsell_cli::sessions::{Dataset, Session};
-use xsell_cli::train;
 use xsell_cli::validation::TuningData;
 
 /// The baselines' settings: tuned on validation data when there is some,
@@ -125,7 +124,7 @@ pub fn eval(plan: &EvalPlan) -> Result<()> {
     let catalog = load_catalog(inputs)?;
     let orders = load_orders(inputs)?;
     let tuning = tuning_data(&data, &plan.tuning, inputs, orders.as_ref())?;
-    let (cfg, params) = tuned_params(
+    let tuned = tuned_params(
         tuning.as_ref(),
         catalog.as_ref(),
         &plan.config,
@@ -135,7 +134,7 @@ pub fn eval(plan: &EvalPlan) -> Result<()> {
     drop(tuning);
 
     let pb = bar(1, "training");
-    let builder = train::build(&data, catalog.as_ref(), &cfg, params);
+    let builder = tuned.build(&data, catalog.as_ref());
     let bytes = builder.build()?;
     pb.finish_and_clear();
     let out = &plan.outputs;
@@ -172,7 +171,7 @@ pub fn eval(plan: &EvalPlan) -> Result<()> {
     let lists = session_row.lists.take();
     let mut rows = vec![
         session_row,
-        run(&dpp_predictor(&bytes, params.dpp_theta)?, &set, false),
+        run(&dpp_predictor(&bytes, tuned.params.dpp_theta)?, &set, false),
     ];
     if let Some(orders) = &orders {
         let hist = orders.histories(&data, &test);
@@ -223,7 +222,8 @@ pub fn eval(plan: &EvalPlan) -> Result<()> {
             "results": results,
             "model_bytes": bytes.len(),
             "items": data.n_items(),
-            "params": format!("{params:?}"),
+            "params": format!("{:?}", tuned.params),
+            "ranker": tuned.ranker.as_ref().map(|f| f.trees.len()),
             "baselines_tuned": {"ar": settings.ar, "vsknn": settings.vsknn},
         });
         std::fs::write(p, serde_json::to_string_pretty(&doc)?)

@@ -19,7 +19,8 @@ use xsell_cli::input::{read_catalog, read_events, Catalog, RawEvent, ReadStats};
 use xsell_cli::sessions::Dataset;
 use xsell_cli::train::{tune_model, TrainConfig, TunedModel};
 use xsell_cli::validation::TuningData;
-use xsell_core::ScoringParams;
+use xsell_core::rank::Forest;
+use xsell_core::{ModelBuilder, ScoringParams};
 
 /// Runs one plan.
 pub fn run(plan: Plan) -> Result<()> {
@@ -123,6 +124,22 @@ fn tuning_data(
     })
 }
 
+/// What tuning chose for the final model.
+struct Tuned {
+    config: TrainConfig,
+    params: ScoringParams,
+    ranker: Option<Forest>,
+}
+
+impl Tuned {
+    /// The final model of `data` with everything tuning chose.
+    fn build(&self, data: &Dataset, catalog: Option<&Catalog>) -> ModelBuilder {
+        let mut b = xsell_cli::train::build(data, catalog, &self.config, self.params);
+        b.ranker = self.ranker.clone();
+        b
+    }
+}
+
 /// Tunes the model on `tuning` and reports what was chosen on stderr; the
 /// defaults without tuning data.
 fn tuned_params(
@@ -130,15 +147,23 @@ fn tuned_params(
     catalog: Option<&Catalog>,
     base: &TrainConfig,
     plan: &TuningPlan,
-) -> Result<(TrainConfig, ScoringParams)> {
+) -> Result<Tuned> {
     let Some(data) = tuning else {
-        return Ok((*base, ScoringParams::default()));
+        return Ok(Tuned {
+            config: *base,
+            params: ScoringParams::default(),
+            ranker: None,
+        });
     };
     let pb = bar(0, "tuning");
-    let tuned = tune_model(data, catalog, base, &plan.exponents, &pb)?;
+    let tuned = tune_model(data, catalog, base, &plan.exponents, plan.ranker, &pb)?;
     pb.finish_and_clear();
     print_tuning(&tuned);
-    Ok((tuned.config, tuned.params))
+    Ok(Tuned {
+        config: tuned.config,
+        params: tuned.params,
+        ranker: tuned.ranker,
+    })
 }
 
 fn print_tuning(t: &TunedModel) {
@@ -150,6 +175,22 @@ fn print_tuning(t: &TunedModel) {
     }
     if let Some(mrr) = t.history_mrr20 {
         eprintln!("  with on-device history: validation MRR@20 {mrr:.4}");
+    }
+    if let Some(r) = &t.ranker_report {
+        eprintln!(
+            "  ranking layer: {} trees from {} queries ({} rows) in {:.1}s; held-back validation MRR@20 {:.4} -> {:.4} (linear -> trees, {} queries){}; {}",
+            r.log.trees,
+            r.train_queries,
+            r.train_rows,
+            r.log.seconds,
+            r.linear,
+            r.forest,
+            r.held_queries,
+            r.history.map_or_else(String::new, |(l, f)| format!(
+                ", with history {l:.4} -> {f:.4}"
+            )),
+            if r.kept { "kept" } else { "not kept (the linear blend serves)" }
+        );
     }
     for p in &t.theta.curve {
         eprintln!(

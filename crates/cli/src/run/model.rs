@@ -33,6 +33,18 @@ pub fn inspect(plan: &InspectPlan) -> Result<()> {
         bytes.len(),
         bytes.len() as f64 / n as f64
     );
+    match m.ranker() {
+        Some(f) => println!(
+            "ranking layer: {} trees over {} features (set {}), {} nodes, deepest {}; {} bytes",
+            f.trees.len(),
+            f.n_features,
+            f.feature_set,
+            f.trees.iter().map(|t| t.nodes.len()).sum::<usize>(),
+            f.trees.iter().map(|t| t.depth()).max().unwrap_or(0),
+            m.ranker_bytes()
+        ),
+        None => println!("ranking layer: none (the linear blend ranks)"),
+    }
     println!("params: {:?}", m.params().get());
     Ok(())
 }

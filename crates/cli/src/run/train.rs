@@ -4,7 +4,6 @@ use super::{load_catalog, load_events, load_orders, tuned_params, tuning_data};
 use crate::plan::TrainPlan;
 use anyhow::{Context, Result};
 use xsell_cli::sessions::Dataset;
-use xsell_cli::train;
 
 pub fn train(plan: &TrainPlan) -> Result<()> {
     let t0 = std::time::Instant::now();
@@ -12,13 +11,13 @@ pub fn train(plan: &TrainPlan) -> Result<()> {
     let catalog = load_catalog(&plan.inputs)?;
     let orders = load_orders(&plan.inputs)?;
     let tuning = tuning_data(&data, &plan.tuning, &plan.inputs, orders.as_ref())?;
-    let (cfg, params) = tuned_params(
+    let tuned = tuned_params(
         tuning.as_ref(),
         catalog.as_ref(),
         &plan.config,
         &plan.tuning,
     )?;
-    let builder = train::build(&data, catalog.as_ref(), &cfg, params);
+    let builder = tuned.build(&data, catalog.as_ref());
     let bytes = builder.build().context("building the model")?;
     let out = &plan.out;
     std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;

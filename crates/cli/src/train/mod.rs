@@ -7,10 +7,13 @@
 //! counting stage maps directly onto SQL for logs too large for one machine
 //! (see the README, "Scaling").
 
+pub mod lambdamart;
+mod ranker;
 mod select;
 mod tune;
 mod vectors;
 
+pub use ranker::{rank_queries, train_ranker, Queries, RankerMode, RankerReport, KEEP_MARGIN};
 pub use select::{
     config_candidates, tune_model, ExponentTrial, Exponents, ExponentsError, TunedModel,
     DEFAULT_EXPONENTS,

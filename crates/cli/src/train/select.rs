@@ -7,6 +7,8 @@
 //! wins. One full model of the winner (with vectors) then serves the history
 //! weights ([`Tuner::history`]) and the θ curve ([`choose_theta`]).
 
+use super::lambdamart::LambdaMartParams;
+use super::ranker::{train_ranker, RankerMode, RankerReport};
 use super::{build, TrainConfig, TuneReport, Tuner};
 use crate::eval::theta::{choose_theta, theta_curve, ThetaChoice, THETA_MRR_TOLERANCE};
 use crate::eval::EvalSet;
@@ -15,6 +17,7 @@ use crate::validation::TuningData;
 use indicatif::ProgressBar;
 use std::fmt;
 use std::str::FromStr;
+use xsell_core::rank::Forest;
 use xsell_core::ScoringParams;
 
 /// Validation predictions the θ curve is computed on.
@@ -130,17 +133,23 @@ pub struct TunedModel {
     pub exponents: Vec<ExponentTrial>,
     /// Validation MRR@20 with on-device history, when histories were known.
     pub history_mrr20: Option<f64>,
+    /// The ranking layer, when validation kept it.
+    pub ranker: Option<Forest>,
+    /// What training the ranking layer found (`None` when not trained).
+    pub ranker_report: Option<RankerReport>,
     /// The default θ and its validation curve.
     pub theta: ThetaChoice,
 }
 
 /// Tunes the training configuration (over `grid`) and every scoring
-/// parameter on `data`; `progress` shows each stage.
+/// parameter on `data`, trains the ranking layer (by `ranker`) and chooses
+/// θ for the final scores; `progress` shows each stage.
 pub fn tune_model(
     data: &TuningData,
     catalog: Option<&Catalog>,
     base: &TrainConfig,
     grid: &[Exponents],
+    ranker: RankerMode,
     progress: &ProgressBar,
 ) -> Result<TunedModel, xsell_core::Error> {
     assert!(!grid.is_empty(), "at least one exponent candidate");
@@ -190,6 +199,17 @@ pub fn tune_model(
         builder.params = p;
         history_mrr20 = Some(mrr);
     }
+    let trained = train_ranker(
+        data,
+        &builder,
+        &config,
+        catalog,
+        ranker,
+        &LambdaMartParams::default(),
+        progress,
+    )?;
+    let (forest, ranker_report) = trained.map_or((None, None), |(f, r)| (f, Some(r)));
+    builder.ranker = forest.clone();
     progress.set_message("choosing θ");
     let bytes = builder.build()?;
     let popularity: Vec<u32> = builder.items.iter().map(|i| i.popularity).collect();
@@ -210,6 +230,8 @@ pub fn tune_model(
         session: winner.report,
         exponents: trials.into_iter().map(|t| t.1).collect(),
         history_mrr20,
+        ranker: forest,
+        ranker_report,
         theta,
     })
 }

@@ -124,6 +124,7 @@ mod tests {
             train,
             valid,
             histories: Vec::new(),
+            inner: None,
         }
     }
 
