@@ -54,6 +54,11 @@ pub struct DataArgs {
     /// Default: auto.
     #[arg(long, value_enum, value_name = "MODE")]
     pub ranker: Option<xsell_cli::train::RankerMode>,
+    /// Also write the ranking layer's queries here in SVMlight form
+    /// (train.svm, stop.svm, held.svm, held_history.svm), for comparing
+    /// other rankers on the same data (scripts/lightgbm_reference.py).
+    #[arg(long, value_name = "DIR")]
+    pub ranker_data: Option<PathBuf>,
     /// Neighbours kept per item.
     #[arg(long, default_value_t = 100)]
     pub neighbours: usize,

@@ -8,7 +8,9 @@ use crate::args::{Cli, Command, DataArgs, ExperimentAction};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use xsell_cli::input::{BadRows, CatalogFormat, EventFormat};
-use xsell_cli::train::{Exponents, ExponentsError, RankerMode, TrainConfig, DEFAULT_EXPONENTS};
+use xsell_cli::train::{
+    Exponents, ExponentsError, RankerMode, RankerSettings, TrainConfig, DEFAULT_EXPONENTS,
+};
 
 /// Why a command line cannot run.
 #[derive(Debug, thiserror::Error)]
@@ -253,8 +255,8 @@ pub struct TuningPlan {
     pub source: TuningSource,
     /// Exponent candidates.
     pub exponents: Vec<Exponents>,
-    /// Whether to train the ranking layer.
-    pub ranker: RankerMode,
+    /// How to train the ranking layer.
+    pub ranker: RankerSettings,
 }
 
 /// `xsell train`: read, tune, train, write.
@@ -492,7 +494,7 @@ fn tuning(d: &DataArgs, exponents_env: Option<String>) -> Result<TuningPlan, Pla
                 flag: "--exponents",
             });
         }
-        if d.ranker.is_some_and(|r| r != RankerMode::Off) {
+        if d.ranker.is_some_and(|r| r != RankerMode::Off) || d.ranker_data.is_some() {
             return Err(PlanError::NoTuneConflict { flag: "--ranker" });
         }
     }
@@ -518,7 +520,11 @@ fn tuning(d: &DataArgs, exponents_env: Option<String>) -> Result<TuningPlan, Pla
     Ok(TuningPlan {
         source,
         exponents,
-        ranker: d.ranker.unwrap_or_default(),
+        ranker: RankerSettings {
+            mode: d.ranker.unwrap_or_default(),
+            dump: d.ranker_data.clone(),
+            ..RankerSettings::default()
+        },
     })
 }
 

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use xsell_core::attribution::Paths;
 use xsell_core::privacy::report::Report;
-use xsell_core::Model;
+use xsell_core::{Event, Model, Recommender, Request};
 
 fn inputs(target: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -29,6 +29,17 @@ fn model_reader_crashers_stay_fixed() {
             // Accepted models are fully readable.
             for i in 0..m.len() as u32 {
                 let _ = (m.item_id(i), m.item_title(i), m.links(i).count());
+            }
+            // And scorable, through the ranking layer when it has one.
+            if !m.is_empty() {
+                let events: Vec<Event> = (0..m.len().min(5) as u32).map(Event::cart).collect();
+                let mut rec = Recommender::new(m.clone());
+                let out = rec.recommend(&Request {
+                    events: &events,
+                    count: 10,
+                    ..Default::default()
+                });
+                assert!(out.iter().all(|r| (r.item as usize) < m.len()));
             }
         }
     }

@@ -156,7 +156,7 @@ fn tuned_params(
         });
     };
     let pb = bar(0, "tuning");
-    let tuned = tune_model(data, catalog, base, &plan.exponents, plan.ranker, &pb)?;
+    let tuned = tune_model(data, catalog, base, &plan.exponents, &plan.ranker, &pb)?;
     pb.finish_and_clear();
     print_tuning(&tuned);
     Ok(Tuned {

@@ -13,7 +13,10 @@ mod select;
 mod tune;
 mod vectors;
 
-pub use ranker::{rank_queries, train_ranker, Queries, RankerMode, RankerReport, KEEP_MARGIN};
+pub use ranker::{
+    rank_queries, train_ranker, Queries, RankerError, RankerMode, RankerReport, RankerSettings,
+    KEEP_MARGIN,
+};
 pub use select::{
     config_candidates, tune_model, ExponentTrial, Exponents, ExponentsError, TunedModel,
     DEFAULT_EXPONENTS,

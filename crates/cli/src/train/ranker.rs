@@ -33,6 +33,18 @@ pub enum RankerMode {
     On,
 }
 
+/// How the ranking layer is trained.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RankerSettings {
+    /// Whether the model gets one.
+    pub mode: RankerMode,
+    /// The trainer's settings.
+    pub params: LambdaMartParams,
+    /// Where to write the queries in SVMlight form (`train.svm`,
+    /// `stop.svm`, `held.svm`, `held_history.svm`) for other rankers.
+    pub dump: Option<std::path::PathBuf>,
+}
+
 /// Validation MRR@20 gain the forest needs, session only, to be kept in
 /// [`RankerMode::Auto`] (with history it may not lose more than this).
 pub const KEEP_MARGIN: f64 = 0.001;
@@ -166,17 +178,17 @@ pub struct RankerReport {
 }
 
 /// Trains the ranking layer for the tuned model `builder` (trained on
-/// `data.train` with `config`) and decides, by `mode`, whether it keeps the
-/// trees. `None` when `data` has no inner split.
+/// `data.train` with `config`) and decides, by `settings.mode`, whether it
+/// keeps the trees. `None` when `data` has no inner split.
 pub fn train_ranker(
     data: &TuningData,
     builder: &ModelBuilder,
     config: &TrainConfig,
     catalog: Option<&Catalog>,
-    mode: RankerMode,
-    params: &LambdaMartParams,
+    settings: &RankerSettings,
     progress: &ProgressBar,
-) -> Result<Option<(Option<Forest>, RankerReport)>, xsell_core::Error> {
+) -> Result<Option<(Option<Forest>, RankerReport)>, RankerError> {
+    let (mode, params) = (settings.mode, &settings.params);
     let Some(inner) = data.inner.as_deref() else {
         return Ok(None);
     };
@@ -205,13 +217,37 @@ pub fn train_ranker(
         let d = valid.subset(|q| valid.session[q] % 2 == 0 && valid.with_history[q] == history);
         let lin = lambdamart::mrr_ndcg_at(&d, 20, |r| -(r as f32)).0;
         let trees = lambdamart::mrr_ndcg_at(&d, 20, |r| forest.score(d.row(r))).0;
-        (d.n_queries(), lin, trees)
+        (d.n_queries(), lin, trees, d)
     };
-    let (held_queries, lin, trees) = held(false);
-    let history = (!data.histories.is_empty()).then(|| {
-        let (_, l, t) = held(true);
-        (l, t)
-    });
+    let (held_queries, lin, trees, held_data) = held(false);
+    let history = (!data.histories.is_empty()).then(|| held(true));
+    if let Some(dir) = &settings.dump {
+        let mut files = vec![
+            ("train.svm", &train.data),
+            ("stop.svm", &stop),
+            ("held.svm", &held_data),
+        ];
+        if let Some(h) = &history {
+            files.push(("held_history.svm", &h.3));
+        }
+        std::fs::create_dir_all(dir).map_err(|source| RankerError::Dump {
+            path: dir.clone(),
+            source,
+        })?;
+        for (name, d) in files {
+            let path = dir.join(name);
+            let write = || -> std::io::Result<()> {
+                let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+                d.write_svmlight(&mut out)?;
+                std::io::Write::flush(&mut out)
+            };
+            write().map_err(|source| RankerError::Dump {
+                path: path.clone(),
+                source,
+            })?;
+        }
+    }
+    let history = history.map(|(_, l, t, _)| (l, t));
     let better = trees >= lin + KEEP_MARGIN && history.is_none_or(|(l, t)| t >= l - KEEP_MARGIN);
     let kept = !forest.trees.is_empty()
         && match mode {
@@ -233,4 +269,32 @@ pub fn train_ranker(
         params: *params,
     };
     Ok(Some((kept.then_some(forest), report)))
+}
+
+/// Training the ranking layer failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RankerError {
+    /// A model of the candidates could not be built or read.
+    #[error(transparent)]
+    Model(#[from] xsell_core::Error),
+    /// The queries could not be written where `--ranker-data` said.
+    #[error("writing the ranking queries to {}: {source} (check that the directory is writable)", .path.display())]
+    Dump {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+}
+
+impl From<xsell_core::ModelError> for RankerError {
+    fn from(e: xsell_core::ModelError) -> Self {
+        Self::Model(e.into())
+    }
+}
+
+impl From<xsell_core::BuildError> for RankerError {
+    fn from(e: xsell_core::BuildError) -> Self {
+        Self::Model(e.into())
+    }
 }

@@ -7,8 +7,7 @@
 //! wins. One full model of the winner (with vectors) then serves the history
 //! weights ([`Tuner::history`]) and the θ curve ([`choose_theta`]).
 
-use super::lambdamart::LambdaMartParams;
-use super::ranker::{train_ranker, RankerMode, RankerReport};
+use super::ranker::{train_ranker, RankerError, RankerReport, RankerSettings};
 use super::{build, TrainConfig, TuneReport, Tuner};
 use crate::eval::theta::{choose_theta, theta_curve, ThetaChoice, THETA_MRR_TOLERANCE};
 use crate::eval::EvalSet;
@@ -149,9 +148,9 @@ pub fn tune_model(
     catalog: Option<&Catalog>,
     base: &TrainConfig,
     grid: &[Exponents],
-    ranker: RankerMode,
+    ranker: &RankerSettings,
     progress: &ProgressBar,
-) -> Result<TunedModel, xsell_core::Error> {
+) -> Result<TunedModel, RankerError> {
     assert!(!grid.is_empty(), "at least one exponent candidate");
     let (tr, valid) = (&data.train, data.valid.as_slice());
     let mut trials: Vec<(TrainConfig, ExponentTrial)> = Vec::new();
@@ -199,15 +198,7 @@ pub fn tune_model(
         builder.params = p;
         history_mrr20 = Some(mrr);
     }
-    let trained = train_ranker(
-        data,
-        &builder,
-        &config,
-        catalog,
-        ranker,
-        &LambdaMartParams::default(),
-        progress,
-    )?;
+    let trained = train_ranker(data, &builder, &config, catalog, ranker, progress)?;
     let (forest, ranker_report) = trained.map_or((None, None), |(f, r)| (f, Some(r)));
     builder.ranker = forest.clone();
     progress.set_message("choosing θ");
@@ -222,7 +213,8 @@ pub fn tune_model(
         category: catalog.is_some().then_some(category.as_slice()),
         limit: Some(THETA_LIMIT),
     };
-    let theta = choose_theta(theta_curve(&bytes, &set)?, THETA_MRR_TOLERANCE);
+    let curve = theta_curve(&bytes, &set)?;
+    let theta = choose_theta(curve, THETA_MRR_TOLERANCE);
     params.dpp_theta = theta.theta;
     Ok(TunedModel {
         config,

@@ -19,11 +19,62 @@ pub const GOLDEN: &str = include_str!("../fixtures/shopper-script.txt");
 pub fn transcript() -> String {
     let synthetic = xsell_core::synth::synthetic_model(2_000);
     let grocery = crate::common::grocery().build().unwrap();
+    let ranked = xsell_core::synth::synthetic_ranked_model(2_000, 150);
     format!(
-        "# synthetic 2000, seed 7\n{}\n# grocery, seed 11\n{}\n",
+        "# synthetic 2000, seed 7\n{}\n# grocery, seed 11\n{}\n# synthetic 2000 with 150 trees, seed 13\n{}\n{}\n",
         run(&synthetic, 7),
-        run(&grocery, 11)
+        run(&grocery, 11),
+        run(&ranked, 13),
+        scores(&ranked)
     )
+}
+
+/// The scorer's lists with their scores for a few sessions (to 4 digits:
+/// the scores pass through `exp` and `powf`, whose last bit may differ
+/// between the wasm and the native maths library), then the forest's own
+/// sums on fixed feature vectors: comparisons and additions only, so the
+/// same bits on both builds.
+pub fn scores(model_bytes: &[u8]) -> String {
+    use xsell_core::{Event, EventKind, Recommender, Request};
+    let model = Model::parse(model_bytes).expect("a valid model");
+    let mut rec = Recommender::new(model);
+    let mut out = Vec::new();
+    for k in 0..6u32 {
+        let events: Vec<Event> = (0..=k)
+            .map(|j| Event {
+                item: (j * 37 + k * 11) % 2_000,
+                kind: if j % 2 == 0 {
+                    EventKind::AddToCart
+                } else {
+                    EventKind::View
+                },
+            })
+            .collect();
+        let history = vec![vec![5, 9, 400], vec![k, 77]];
+        let list = rec.recommend(&Request {
+            events: &events,
+            history: if k % 2 == 0 { &history } else { &[] },
+            count: 10,
+            ..Default::default()
+        });
+        let items: Vec<String> = list
+            .iter()
+            .map(|r| format!("{}:{:.4}", r.item, r.score))
+            .collect();
+        out.push(format!("scores {k}: {}", items.join(" ")));
+    }
+    let forest = Model::parse(model_bytes)
+        .expect("a valid model")
+        .ranker()
+        .expect("a model with a ranking layer");
+    let n = usize::from(forest.n_features);
+    for k in 0..6u32 {
+        let x: Vec<f32> = (0..n as u32)
+            .map(|f| ((f * 7 + k * 13) % 29) as f32 / 29.0 * if f % 3 == 1 { 60.0 } else { 1.0 })
+            .collect();
+        out.push(format!("forest {k}: {:08x}", forest.score(&x).to_bits()));
+    }
+    out.join("\n")
 }
 
 /// 2025-11-30 09:00 UTC.
