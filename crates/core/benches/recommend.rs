@@ -62,6 +62,33 @@ fn bench(c: &mut Criterion) {
         });
     }
     g.finish();
+    // The ranking layer's cost: the same 14k model with 150 trees of 31
+    // leaves (more than the trainer keeps on the Instacart sample), so
+    // the linear top 100 are scored by the forest and re-ordered.
+    let mut g = c.benchmark_group("recommend_ranked");
+    for (label, bytes) in [
+        ("linear", synthetic(14_000)),
+        (
+            "150_trees",
+            xsell_core::synth::synthetic_ranked_model(14_000, 150),
+        ),
+    ] {
+        let mut rec = Recommender::new(Model::parse(&bytes).unwrap());
+        let events: Vec<Event> = [3u32, 17, 256, 999]
+            .iter()
+            .map(|&i| Event::cart(i))
+            .collect();
+        g.bench_function(BenchmarkId::new("10_items_14k", label), |b| {
+            b.iter(|| {
+                rec.recommend(black_box(&Request {
+                    events: &events,
+                    count: 10,
+                    ..Default::default()
+                }))
+            })
+        });
+    }
+    g.finish();
 }
 
 criterion_group!(benches, bench);
