@@ -137,11 +137,10 @@ impl Dataset {
     /// its vocabulary as test sessions ([`Dataset::map_test`]).
     pub fn split_by(&self, held_out: &[bool]) -> (Dataset, Vec<Session>) {
         assert_eq!(held_out.len(), self.sessions.len());
-        let valid_idx = held_out;
         let to_events = |pick: bool| -> Vec<RawEvent> {
             self.sessions
                 .iter()
-                .zip(valid_idx)
+                .zip(held_out)
                 .filter(|(_, &v)| v == pick)
                 .flat_map(|(s, _)| {
                     s.items

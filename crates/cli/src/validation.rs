@@ -78,7 +78,7 @@ impl TuningData {
                 list.sort_unstable();
                 // A user's first order stays in training.
                 let keep = list.len().saturating_sub(INNER_ORDERS_PER_USER).max(1);
-                for &(_, k) in &list[keep.min(list.len())..] {
+                for &(_, k) in &list[keep..] {
                     held[k] = true;
                 }
             }

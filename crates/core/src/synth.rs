@@ -4,7 +4,7 @@
 //! large shop (100k). Not for evaluation: the links are random.
 
 use crate::privacy::exact::{uniform_below, SplitMix64};
-use crate::rank::{Forest, Node, Tree, FEATURE_SET, N_FEATURES};
+use crate::rank::{Forest, Node, Tree, N_FEATURES};
 use crate::{CategoryRecord, ItemRecord, ModelBuilder, Neighbour, ScoringParams};
 
 /// The one test RNG, with the bounded draws the generator needs.
@@ -68,12 +68,7 @@ pub fn synthetic_forest(trees: usize, leaves: usize, seed: u64) -> Forest {
             Tree { nodes }
         })
         .collect();
-    Forest {
-        feature_set: FEATURE_SET,
-        n_features: N_FEATURES as u16,
-        base: 0.0,
-        trees,
-    }
+    Forest::over_current_features(trees)
 }
 
 #[allow(clippy::field_reassign_with_default)]

@@ -347,7 +347,7 @@ proptest! {
 
 /// A forest that ranks by one feature only: `sign` · x[feature].
 fn one_feature_forest(feature: u8, thresholds: &[f32], sign: f32) -> xsell_core::rank::Forest {
-    use xsell_core::rank::{Forest, Node, Tree, FEATURE_SET, N_FEATURES};
+    use xsell_core::rank::{Forest, Node, Tree};
     let trees = thresholds
         .iter()
         .map(|&t| Tree {
@@ -363,12 +363,7 @@ fn one_feature_forest(feature: u8, thresholds: &[f32], sign: f32) -> xsell_core:
             ],
         })
         .collect();
-    Forest {
-        feature_set: FEATURE_SET,
-        n_features: N_FEATURES as u16,
-        base: 0.0,
-        trees,
-    }
+    Forest::over_current_features(trees)
 }
 
 #[test]

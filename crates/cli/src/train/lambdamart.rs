@@ -206,12 +206,12 @@ pub fn mrr_ndcg_at(data: &RankData, k: usize, score: impl Fn(usize) -> f32) -> (
     }
     let mut mrr = 0.0;
     let mut ndcg = 0.0;
-    let mut order: Vec<usize> = Vec::new();
     for q in 0..n {
-        order.clear();
-        order.extend(data.query(q));
-        order.sort_by(|&a, &b| score(b).total_cmp(&score(a)).then(a.cmp(&b)));
-        let labels: Vec<f32> = order.iter().map(|&r| data.labels[r]).collect();
+        let rows = data.query(q);
+        let scores: Vec<f32> = rows.clone().map(&score).collect();
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+        let labels: Vec<f32> = order.iter().map(|&k| data.labels[rows.start + k]).collect();
         if let Some(p) = labels.iter().take(k).position(|&l| l > 0.0) {
             mrr += 1.0 / (p + 1) as f64;
         }
@@ -324,12 +324,8 @@ impl Bins {
     /// are few, else values at evenly spaced quantiles.
     fn fit(values: &mut [f32], max_bins: usize) -> Self {
         values.sort_by(f32::total_cmp);
-        let mut distinct: Vec<f32> = Vec::new();
-        for &v in values.iter() {
-            if distinct.last() != Some(&v) {
-                distinct.push(v);
-            }
-        }
+        let mut distinct = values.to_vec();
+        distinct.dedup();
         // The largest value needs no boundary of its own.
         distinct.pop();
         let bounds = if distinct.len() < max_bins {

@@ -157,6 +157,17 @@ pub struct Forest {
 }
 
 impl Forest {
+    /// A forest over this build's feature set ([`super::FEATURE_SET`],
+    /// [`super::N_FEATURES`]) with base 0.
+    pub fn over_current_features(trees: Vec<Tree>) -> Self {
+        Self {
+            feature_set: super::FEATURE_SET,
+            n_features: super::N_FEATURES as u16,
+            base: 0.0,
+            trees,
+        }
+    }
+
     /// The ensemble's score at `x`.
     #[inline]
     pub fn score(&self, x: &[f32]) -> f32 {
