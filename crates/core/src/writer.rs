@@ -198,6 +198,9 @@ impl ModelBuilder {
                     return Err(BuildError::BadNumber("neighbour weights"));
                 }
             }
+            // Self-links and repeated targets are dropped before the scales are
+            // taken, so a dropped weight never coarsens the kept ones.
+            row.retain(|nb| nb.target as usize != i);
             row.sort_by_key(|nb| nb.target);
             row.dedup_by_key(|nb| nb.target);
             let co_scale = row.iter().map(|nb| nb.co).fold(0.0f32, f32::max);
@@ -207,9 +210,6 @@ impl ModelBuilder {
             let mut prev: Option<u32> = None;
             let mut kept = 0;
             for nb in row {
-                if nb.target as usize == i {
-                    continue;
-                }
                 let (qc, qs) = (quantize(nb.co, co_scale), quantize(nb.seq, seq_scale));
                 if qc == 0 && qs == 0 {
                     continue;

@@ -93,6 +93,9 @@ pub fn item_vectors(counts: &Counts, items: &[ItemRecord], dim: usize, seed: u64
                     )
                 })
                 .collect();
+            // Column order, so that every sum below is taken in the same
+            // order on every run (the map's iteration order is random).
+            r.sort_unstable_by_key(|x| x.0);
             let total: f32 = r.iter().map(|x| x.1 * x.1).sum::<f32>().sqrt();
             if total > 0.0 {
                 r.iter_mut().for_each(|x| x.1 /= total);
@@ -217,6 +220,36 @@ mod tests {
         }
         for (a, b) in [(0, 3), (1, 4), (2, 5)] {
             assert!(cos(a, b).abs() < 0.05, "cos({a},{b}) = {}", cos(a, b));
+        }
+    }
+
+    #[test]
+    fn the_vectors_do_not_depend_on_the_maps_iteration_order() {
+        // Each map gets its own random hasher keys, so the same counts built
+        // twice iterate in different orders; the vectors must agree bit for bit.
+        let build = || {
+            let mut co = vec![HashMap::new(); 40];
+            for a in 0..40u32 {
+                for b in 0..40u32 {
+                    if a != b && (a * 7 + b * 3) % 5 < 2 {
+                        co[a as usize].insert(b, 1.0 + ((a * b) % 13) as f32 / 3.0);
+                    }
+                }
+            }
+            Counts {
+                item_sessions: (0..40).map(|i| 5 + i % 9).collect(),
+                co,
+                seq: vec![HashMap::new(); 40],
+            }
+        };
+        let items = vec![ItemRecord::default(); 40];
+        let first = item_vectors(&build(), &items, 8, 3);
+        for _ in 0..5 {
+            let again = item_vectors(&build(), &items, 8, 3);
+            assert!(first
+                .iter()
+                .zip(&again)
+                .all(|(a, b)| a.to_bits() == b.to_bits()));
         }
     }
 }
