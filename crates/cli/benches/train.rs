@@ -44,6 +44,7 @@ fn bench(c: &mut Criterion) {
             train::neighbours(
                 &train::count(data.n_items(), black_box(&data.sessions), &cfg),
                 &cfg,
+                &data.item_ids,
             )
             .len()
         })

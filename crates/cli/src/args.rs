@@ -73,8 +73,13 @@ pub enum Command {
     /// Train a model from an event log (and catalogue) and write the model file.
     Train {
         /// Event log: session-rec TSV, OTTO JSON lines, or generic CSV / JSON lines.
-        #[arg(long)]
-        events: PathBuf,
+        #[arg(long, required_unless_present = "pair_counts")]
+        events: Option<PathBuf>,
+        /// Build the model from pair counts made by `sql/pair_counts.sql` in
+        /// a warehouse (or DuckDB) instead of counting an event log; implies
+        /// --no-tune (take at most one --exponents pair: the one the SQL used).
+        #[arg(long, value_name = "FILE", conflicts_with = "events")]
+        pair_counts: Option<PathBuf>,
         /// Output model file.
         #[arg(long, short, default_value = "model.xsm")]
         out: PathBuf,
@@ -113,6 +118,10 @@ pub enum Command {
     Inspect {
         /// Model file.
         model: PathBuf,
+        /// Also write every link as TSV (`item_id target_id co seq`, sorted
+        /// by item id then target id, weights as stored) to compare models.
+        #[arg(long, value_name = "FILE")]
+        links: Option<PathBuf>,
     },
     /// Run the collector: receive noised reports, store them, serve stats and the model.
     Serve {

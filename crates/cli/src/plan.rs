@@ -68,6 +68,18 @@ pub enum PlanError {
         /// The tuning-only flag.
         flag: &'static str,
     },
+    /// `--pair-counts` with a flag that needs the event log.
+    #[error("--pair-counts builds from counts alone, without tuning; {flag} needs the event log (train with --events for it, or drop it)")]
+    PairCountsConflict {
+        /// The flag that needs events.
+        flag: &'static str,
+    },
+    /// `--pair-counts` with more than one exponent pair.
+    #[error("--pair-counts takes at most one --exponents pair (the one sql/pair_counts.sql normalised with), not {given}")]
+    PairCountsExponents {
+        /// How many pairs were given.
+        given: usize,
+    },
     /// A baseline name is not known.
     #[error("--baselines: unknown baseline `{name}`; choose from pop, ar, sr, iknn, vsknn (comma-separated), or none")]
     UnknownBaseline {
@@ -262,8 +274,8 @@ pub struct TuningPlan {
 /// `xsell train`: read, tune, train, write.
 #[derive(Debug)]
 pub struct TrainPlan {
-    /// Event log.
-    pub events: PathBuf,
+    /// What the links are counted from.
+    pub source: TrainSource,
     /// Model file to write.
     pub out: PathBuf,
     /// Reading.
@@ -272,6 +284,15 @@ pub struct TrainPlan {
     pub tuning: TuningPlan,
     /// Training configuration before tuning.
     pub config: TrainConfig,
+}
+
+/// What `xsell train` counts links from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrainSource {
+    /// An event log, counted in memory.
+    Events(PathBuf),
+    /// A pair-count table written by `sql/pair_counts.sql`.
+    PairCounts(PathBuf),
 }
 
 /// A baseline of the results table.
@@ -339,6 +360,8 @@ pub struct EvalPlan {
 pub struct InspectPlan {
     /// Model file.
     pub model: PathBuf,
+    /// Where to write the links as TSV.
+    pub links: Option<PathBuf>,
 }
 
 /// `xsell recommend`.
@@ -528,6 +551,54 @@ fn tuning(d: &DataArgs, exponents_env: Option<String>) -> Result<TuningPlan, Pla
     })
 }
 
+/// `--pair-counts`: no tuning (the table has no sessions to tune on), and
+/// the one exponent pair the SQL normalised with.
+fn pair_count_config(
+    d: &DataArgs,
+    exponents_env: Option<String>,
+) -> Result<(TuningPlan, TrainConfig), PlanError> {
+    let needs_events = [
+        (d.tune_train.is_some(), "--tune-train/--tune-valid"),
+        (d.history.is_some(), "--history"),
+        (
+            d.ranker.is_some_and(|r| r != RankerMode::Off) || d.ranker_data.is_some(),
+            "--ranker",
+        ),
+    ];
+    if let Some((_, flag)) = needs_events.iter().find(|(given, _)| *given) {
+        return Err(PlanError::PairCountsConflict { flag });
+    }
+    let mut plan = tuning(
+        &DataArgs {
+            exponents: Vec::new(),
+            no_tune: true,
+            ..d.clone()
+        },
+        exponents_env,
+    )?;
+    let given: Vec<Exponents> = d
+        .exponents
+        .iter()
+        .filter(|e| !e.trim().is_empty())
+        .map(|e| e.parse())
+        .collect::<Result<_, _>>()
+        .map_err(PlanError::Exponents)?;
+    let mut cfg = config(d)?;
+    match given.as_slice() {
+        [] => {}
+        [e] => {
+            cfg.source_exponent = e.source;
+            cfg.target_exponent = e.target;
+        }
+        _ => return Err(PlanError::PairCountsExponents { given: given.len() }),
+    }
+    plan.exponents = vec![Exponents {
+        source: cfg.source_exponent,
+        target: cfg.target_exponent,
+    }];
+    Ok((plan, cfg))
+}
+
 fn config(d: &DataArgs) -> Result<TrainConfig, PlanError> {
     if !(1..=u16::MAX as usize).contains(&d.neighbours) {
         return Err(PlanError::Neighbours(d.neighbours));
@@ -570,19 +641,50 @@ impl Plan {
     /// retired `XSELL_EXPONENTS` variable, if set.
     pub fn from_args(cli: Cli, exponents_env: Option<String>) -> Result<Plan, PlanError> {
         Ok(match cli.command {
-            Command::Train { events, out, data } => {
+            Command::Train {
+                events,
+                pair_counts,
+                out,
+                data,
+            } => {
                 if data.no_tune && data.history.is_some() {
                     // Training reads the history only to tune its weights.
                     return Err(PlanError::NoTuneConflict { flag: "--history" });
                 }
+                let (source, tuning, config) = match (events, pair_counts) {
+                    (_, Some(p)) => {
+                        let (tuning, config) = pair_count_config(&data, exponents_env)?;
+                        (
+                            TrainSource::PairCounts(input("--pair-counts", p)?),
+                            tuning,
+                            config,
+                        )
+                    }
+                    (Some(e), None) => (
+                        TrainSource::Events(input("--events", e)?),
+                        tuning(&data, exponents_env)?,
+                        config(&data)?,
+                    ),
+                    // clap's `required_unless_present` gives one of them.
+                    (None, None) => {
+                        return Err(PlanError::MissingInput {
+                            flag: "--events",
+                            path: PathBuf::new(),
+                        })
+                    }
+                };
                 let plan = TrainPlan {
-                    events: input("--events", events)?,
+                    source,
                     out: output("--out", out)?,
                     inputs: inputs(&data)?,
-                    tuning: tuning(&data, exponents_env)?,
-                    config: config(&data)?,
+                    tuning,
+                    config,
                 };
-                let mut files = vec![("--out", plan.out.as_path()), ("--events", &plan.events)];
+                let (flag, path) = match &plan.source {
+                    TrainSource::Events(p) => ("--events", p),
+                    TrainSource::PairCounts(p) => ("--pair-counts", p),
+                };
+                let mut files = vec![("--out", plan.out.as_path()), (flag, path)];
                 if let Some((c, _)) = &plan.inputs.catalog {
                     files.push(("--catalog", c));
                 }
@@ -616,9 +718,19 @@ impl Plan {
                 plan.check_files()?;
                 Plan::Eval(plan)
             }
-            Command::Inspect { model } => Plan::Inspect(InspectPlan {
-                model: input("model", model)?,
-            }),
+            Command::Inspect { model, links } => {
+                let plan = InspectPlan {
+                    model: input("model", model)?,
+                    links: links.map(|l| output("--links", l)).transpose()?,
+                };
+                if let Some(l) = &plan.links {
+                    distinct(
+                        &[("model", &plan.model), ("--links", l)],
+                        "--links would overwrite the model",
+                    )?;
+                }
+                Plan::Inspect(plan)
+            }
             Command::Recommend { model, items, n } => {
                 if !(1..=24).contains(&n) {
                     return Err(PlanError::Count(n));

@@ -299,6 +299,77 @@ fn a_bad_command_line_is_refused_before_any_work_with_what_to_do() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--exponents '0.5,0.25'"));
 }
 
+/// `xsell train --pair-counts`: a model from the counting SQL's table, its
+/// links listed by `xsell inspect --links`, and the flags that need events
+/// refused.
+#[test]
+fn a_model_is_built_from_pair_counts_and_its_links_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let pairs = dir.path().join("pairs.csv");
+    std::fs::write(
+        &pairs,
+        "item_id,target_id,sessions,co,seq_units\nmilk,,4,,\ncereal,,3,,\nmilk,cereal,,3,2520\ncereal,milk,,3,0\n",
+    )
+    .unwrap();
+    let model = dir.path().join("m.xsm");
+    let out = xsell()
+        .arg("train")
+        .arg("--pair-counts")
+        .arg(&pairs)
+        .arg("-o")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let links = dir.path().join("links.tsv");
+    let out = xsell()
+        .arg("inspect")
+        .arg(&model)
+        .arg("--links")
+        .arg(&links)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&links).unwrap();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    assert_eq!(
+        (rows[0][0], rows[0][1], rows[0][3]),
+        ("cereal", "milk", "0")
+    );
+    assert_eq!((rows[1][0], rows[1][1]), ("milk", "cereal"));
+    assert!(rows[1][2].parse::<f32>().unwrap() > 0.0 && rows[1][3].parse::<f32>().unwrap() > 0.0);
+    for (flag, value) in [("--ranker", "on"), ("--exponents", "0.5,0.25;0.75,0.25")] {
+        let out = xsell()
+            .arg("train")
+            .arg("--pair-counts")
+            .arg(&pairs)
+            .args([flag, value])
+            .arg("-o")
+            .arg(&model)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--pair-counts") && err.contains(flag),
+            "{flag}: {err}"
+        );
+    }
+}
+
 /// `xsell serve --placements`: a bad config stops the server with the
 /// placement and field named; a good one is served with an ETag.
 #[test]

@@ -46,7 +46,39 @@ pub fn inspect(plan: &InspectPlan) -> Result<()> {
         None => println!("ranking layer: none (the linear blend ranks)"),
     }
     println!("params: {:?}", m.params().get());
+    if let Some(path) = &plan.links {
+        write_links(&m, path)?;
+        println!("links written to {}", path.display());
+    }
     Ok(())
+}
+
+/// Every link as `item_id target_id co seq`, in id order, so two models of
+/// the same items compare line by line whatever their item order.
+fn write_links(m: &Model<'_>, path: &std::path::Path) -> Result<()> {
+    use std::io::Write;
+    let mut order: Vec<u32> = (0..m.len() as u32).collect();
+    order.sort_by_key(|&i| m.item_id(i));
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+    );
+    writeln!(out, "item_id\ttarget_id\tco\tseq")?;
+    for &i in &order {
+        let mut row: Vec<_> = m.links(i).collect();
+        row.sort_by_key(|l| m.item_id(l.target));
+        for l in row {
+            writeln!(
+                out,
+                "{}\t{}\t{}\t{}",
+                m.item_id(i),
+                m.item_id(l.target),
+                l.co,
+                l.seq
+            )?;
+        }
+    }
+    out.flush()
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 pub fn recommend(plan: &RecommendPlan) -> Result<()> {

@@ -8,11 +8,13 @@
 //! (see the README, "Scaling").
 
 pub mod lambdamart;
+mod pair_counts;
 mod ranker;
 mod select;
 mod tune;
 mod vectors;
 
+pub use pair_counts::{read_pair_counts, PairCounts};
 pub use ranker::{
     rank_queries, train_ranker, Queries, RankerError, RankerMode, RankerReport, RankerSettings,
     KEEP_MARGIN,
@@ -61,14 +63,43 @@ impl Default for TrainConfig {
 }
 
 /// Raw counts over the training sessions.
+///
+/// Both channels are exact: pair counts are integers, and the gap-weighted
+/// sums are kept in whole units of `1 / gap_unit(steps)` (integers in an
+/// `f64`). That makes them independent of the order events are summed in,
+/// so the counting SQL (`sql/pair_counts.sql`, read back by
+/// [`read_pair_counts`]) gives the same numbers.
 #[derive(Debug, Clone, Default)]
 pub struct Counts {
     /// Sessions containing each item.
     pub item_sessions: Vec<u32>,
     /// Symmetric co-occurrence per item (distinct items per session).
-    pub co: Vec<HashMap<u32, f32>>,
-    /// Forward transitions weighted by 1/gap within `steps`.
-    pub seq: Vec<HashMap<u32, f32>>,
+    pub co: Vec<HashMap<u32, u32>>,
+    /// Forward transitions weighted by 1/gap within `steps`, in units of
+    /// `1 / gap_unit(steps)`.
+    pub seq: Vec<HashMap<u32, f64>>,
+}
+
+/// The least common multiple of `1..=steps`: the unit the sequential sums are
+/// counted in (2520 for the default 10 steps). Exact while sums stay below
+/// 2^53 units, which holds for `steps` ≤ 20 on any log under 10^7 events per
+/// pair.
+pub fn gap_unit(steps: usize) -> f64 {
+    fn gcd(a: u64, b: u64) -> u64 {
+        if b == 0 {
+            a
+        } else {
+            gcd(b, a % b)
+        }
+    }
+    (1..=steps as u64).fold(1u64, |l, k| {
+        let next = l / gcd(l, k) * k;
+        if next > 1 << 40 {
+            l
+        } else {
+            next
+        }
+    }) as f64
 }
 
 /// Counts pairs in the sessions.
@@ -78,6 +109,7 @@ pub fn count(n_items: usize, sessions: &[Session], cfg: &TrainConfig) -> Counts 
         co: vec![HashMap::new(); n_items],
         seq: vec![HashMap::new(); n_items],
     };
+    let unit = gap_unit(cfg.steps);
     let mut seen: Vec<u32> = Vec::new();
     for s in sessions {
         seen.clear();
@@ -98,7 +130,7 @@ pub fn count(n_items: usize, sessions: &[Session], cfg: &TrainConfig) -> Counts 
         for (a, &i) in seen.iter().enumerate() {
             for (b, &j) in seen.iter().enumerate() {
                 if a != b && a.abs_diff(b) <= w {
-                    *c.co[i as usize].entry(j).or_insert(0.0) += 1.0;
+                    *c.co[i as usize].entry(j).or_insert(0) += 1;
                 }
             }
         }
@@ -108,7 +140,7 @@ pub fn count(n_items: usize, sessions: &[Session], cfg: &TrainConfig) -> Counts 
                     break;
                 };
                 if j != i {
-                    *c.seq[i as usize].entry(j).or_insert(0.0) += 1.0 / gap as f32;
+                    *c.seq[i as usize].entry(j).or_insert(0.0) += (unit / gap as f64).floor();
                 }
             }
         }
@@ -117,38 +149,49 @@ pub fn count(n_items: usize, sessions: &[Session], cfg: &TrainConfig) -> Counts 
 }
 
 /// Normalises the counts and keeps the strongest `max_neighbours` per item.
-pub fn neighbours(counts: &Counts, cfg: &TrainConfig) -> Vec<Vec<Neighbour>> {
-    let pow = |n: u32, e: f32| (n.max(1) as f32).powf(e);
+///
+/// A link's weights are `co / (n_i^source · n_j^target)` and the same for the
+/// sequential sum (its units divided out in the same step); links are ranked by the sum of both weights over their
+/// row maxima, ties by the target's id. All of it is computed in `f64` in the
+/// order `sql/pair_counts.sql` computes it, so both keep the same links.
+pub fn neighbours(counts: &Counts, cfg: &TrainConfig, ids: &[String]) -> Vec<Vec<Neighbour>> {
+    let pow = |n: u32, e: f32| f64::from(n.max(1)).powf(f64::from(e));
+    let unit = gap_unit(cfg.steps);
+    let target_pow: Vec<f64> = counts
+        .item_sessions
+        .iter()
+        .map(|&n| pow(n, cfg.target_exponent))
+        .collect();
     (0..counts.item_sessions.len())
         .map(|i| {
             let src = pow(counts.item_sessions[i], cfg.source_exponent);
-            let mut row: HashMap<u32, (f32, f32)> = HashMap::new();
+            let seq_src = unit * src;
+            let mut row: HashMap<u32, (f64, f64)> = HashMap::new();
             for (&j, &v) in &counts.co[i] {
-                row.entry(j).or_default().0 =
-                    v / (src * pow(counts.item_sessions[j as usize], cfg.target_exponent));
+                row.entry(j).or_default().0 = f64::from(v) / (src * target_pow[j as usize]);
             }
             for (&j, &v) in &counts.seq[i] {
-                row.entry(j).or_default().1 =
-                    v / (src * pow(counts.item_sessions[j as usize], cfg.target_exponent));
+                row.entry(j).or_default().1 = v / (seq_src * target_pow[j as usize]);
             }
-            let co_max = row
-                .values()
-                .map(|v| v.0)
-                .fold(0.0f32, f32::max)
-                .max(f32::MIN_POSITIVE);
-            let seq_max = row
-                .values()
-                .map(|v| v.1)
-                .fold(0.0f32, f32::max)
-                .max(f32::MIN_POSITIVE);
-            let mut v: Vec<Neighbour> = row
+            let co_max = row.values().map(|v| v.0).fold(0.0, f64::max);
+            let seq_max = row.values().map(|v| v.1).fold(0.0, f64::max);
+            let share = |v: f64, max: f64| if max > 0.0 { v / max } else { 0.0 };
+            let mut v: Vec<(f64, u32, (f64, f64))> = row
                 .into_iter()
-                .map(|(target, (co, seq))| Neighbour { target, co, seq })
+                .map(|(j, w)| (share(w.0, co_max) + share(w.1, seq_max), j, w))
                 .collect();
-            let key = |n: &Neighbour| n.co / co_max + n.seq / seq_max;
-            v.sort_by(|a, b| key(b).total_cmp(&key(a)).then(a.target.cmp(&b.target)));
+            v.sort_by(|a, b| {
+                b.0.total_cmp(&a.0)
+                    .then_with(|| ids[a.1 as usize].cmp(&ids[b.1 as usize]))
+            });
             v.truncate(cfg.max_neighbours);
-            v
+            v.into_iter()
+                .map(|(_, target, (co, seq))| Neighbour {
+                    target,
+                    co: co as f32,
+                    seq: seq as f32,
+                })
+                .collect()
         })
         .collect()
 }
@@ -156,14 +199,14 @@ pub fn neighbours(counts: &Counts, cfg: &TrainConfig) -> Vec<Vec<Neighbour>> {
 /// Item and category tables for the model, from the vocabulary and an
 /// optional catalogue (items absent from the catalogue get their id as title).
 pub fn item_tables(
-    data: &Dataset,
+    item_ids: &[String],
     counts: &Counts,
     catalog: Option<&Catalog>,
 ) -> (Vec<ItemRecord>, Vec<CategoryRecord>) {
     let mut categories: Vec<CategoryRecord> = Vec::new();
     let mut cat_index: HashMap<(Option<u16>, String), u16> = HashMap::new();
-    let mut items = Vec::with_capacity(data.n_items());
-    for (k, id) in data.item_ids.iter().enumerate() {
+    let mut items = Vec::with_capacity(item_ids.len());
+    for (k, id) in item_ids.iter().enumerate() {
         let entry = catalog.and_then(|c| c.get(id));
         let mut parent: Option<u16> = None;
         if let Some(e) = entry {
@@ -208,12 +251,28 @@ pub fn build(
     params: ScoringParams,
 ) -> ModelBuilder {
     let counts = count(data.n_items(), &data.sessions, cfg);
-    let nbrs = neighbours(&counts, cfg);
-    let (items, categories) = item_tables(data, &counts, catalog);
+    let mut b = build_from_counts(&data.item_ids, &counts, catalog, cfg, params);
+    b.train_sessions = data.sessions.len() as u32;
+    b.train_events = data.n_events() as u32;
+    b
+}
+
+/// Builds a model from counts, however they were counted (in memory by
+/// [`count`], or in a warehouse and read by [`read_pair_counts`]); the
+/// session and event totals are left at 0 for the caller to fill in.
+pub fn build_from_counts(
+    item_ids: &[String],
+    counts: &Counts,
+    catalog: Option<&Catalog>,
+    cfg: &TrainConfig,
+    params: ScoringParams,
+) -> ModelBuilder {
+    let nbrs = neighbours(counts, cfg, item_ids);
+    let (items, categories) = item_tables(item_ids, counts, catalog);
     let vectors = (cfg.vector_dim > 0).then(|| {
         (
             cfg.vector_dim,
-            item_vectors(&counts, &items, cfg.vector_dim, 7),
+            item_vectors(counts, &items, cfg.vector_dim, 7),
         )
     });
     ModelBuilder {
@@ -222,8 +281,8 @@ pub fn build(
         neighbours: nbrs,
         vectors,
         params,
-        train_sessions: data.sessions.len() as u32,
-        train_events: data.n_events() as u32,
+        train_sessions: 0,
+        train_events: 0,
         ranker: None,
     }
 }

@@ -89,7 +89,7 @@ pub fn item_vectors(counts: &Counts, items: &[ItemRecord], dim: usize, seed: u64
                 .map(|(&j, &c)| {
                     (
                         j,
-                        c / (ci * counts.item_sessions[j as usize].max(1) as f32).sqrt(),
+                        c as f32 / (ci * counts.item_sessions[j as usize].max(1) as f32).sqrt(),
                     )
                 })
                 .collect();
@@ -199,7 +199,7 @@ mod tests {
             for &a in &g {
                 for &b in &g {
                     if a != b {
-                        co[a as usize].insert(b, 10.0);
+                        co[a as usize].insert(b, 10);
                     }
                 }
             }
@@ -232,7 +232,7 @@ mod tests {
             for a in 0..40u32 {
                 for b in 0..40u32 {
                     if a != b && (a * 7 + b * 3) % 5 < 2 {
-                        co[a as usize].insert(b, 1.0 + ((a * b) % 13) as f32 / 3.0);
+                        co[a as usize].insert(b, 1 + (a * b) % 13);
                     }
                 }
             }
