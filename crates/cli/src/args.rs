@@ -22,7 +22,8 @@ pub struct Cli {
 /// Options shared by commands that read training data.
 #[derive(clap::Args, Clone, Debug)]
 pub struct DataArgs {
-    /// Catalogue (Instacart products.csv, or generic CSV / JSON lines).
+    /// Catalogue: Instacart products.csv, a Google Merchant Center feed (TSV
+    /// or XML), or generic CSV / JSON lines (docs/input-formats.md).
     #[arg(long)]
     pub catalog: Option<PathBuf>,
     /// Catalogue format.
@@ -72,7 +73,9 @@ pub struct DataArgs {
 pub enum Command {
     /// Train a model from an event log (and catalogue) and write the model file.
     Train {
-        /// Event log: session-rec TSV, OTTO JSON lines, or generic CSV / JSON lines.
+        /// Event log: session-rec TSV, OTTO JSON lines, a GA4 BigQuery export
+        /// (JSON lines), a Shopify orders CSV, or generic CSV / JSON lines
+        /// (docs/input-formats.md).
         #[arg(long, required_unless_present = "pair_counts")]
         events: Option<PathBuf>,
         /// Build the model from pair counts made by `sql/pair_counts.sql` in

@@ -18,5 +18,21 @@ fn main() -> anyhow::Result<()> {
             eprintln!("error: {e}");
             std::process::exit(2)
         });
+    if !matches!(plan, plan::Plan::Serve(_)) {
+        quiet_broken_pipe();
+    }
     run::run(plan)
+}
+
+/// Output piped into `head` ends the command quietly, as with other Unix
+/// tools, instead of a panic on the next `println!`. The collector keeps
+/// Rust's default (SIGPIPE ignored) so a closed socket is an error it
+/// handles, not the end of the process.
+fn quiet_broken_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of one signal before any
+    // thread is started; no handler runs Rust code.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }

@@ -40,4 +40,5 @@ pub use params::{ScoringParams, ValidParams};
 pub use score::{
     rank_order, Event, EventKind, PageType, Reason, Recommendation, Recommender, Request,
 };
+pub use shopper::experiment::fnv;
 pub use writer::{popularity_code, CategoryRecord, ItemRecord, ModelBuilder, Neighbour};

@@ -1,13 +1,17 @@
-//! Catalogues: the Instacart product tables, and xsell's generic catalogue
-//! CSV / JSON lines (`id,title,category,price,url,image,in_stock`, where
-//! `category` is a path such as `Produce > Fresh Fruits`, `\>` for a `>`
-//! inside a name).
+//! Catalogues: the Instacart product tables, Google Merchant Center product
+//! feeds (tab-separated and XML, [`merchant`]), and xsell's generic
+//! catalogue CSV / JSON lines (`id,title,category,price,url,image,in_stock`,
+//! where `category` is a path such as `Produce > Fresh Fruits`, `\>` for a
+//! `>` inside a name).
 //!
 //! Catalogues come from feeds that shops, suppliers and marketplaces fill
 //! in, so every value is hostile until checked: product and image links
 //! pass the widget's own URL policy ([`xsell_core::safe_url::check_url`])
 //! here, where they enter, and a link it refuses is dropped from a product
 //! that is otherwise kept (and counted in [`ReadStats::cleaned`]).
+
+mod merchant;
+mod merchant_xml;
 
 use super::{json_lines, read_bytes, row_err, BadRows, Dialect, InputError, ReadStats, Table};
 use serde::Deserialize;
@@ -87,7 +91,7 @@ pub fn write_catalog_jsonl(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum CatalogFormat {
-    /// Decide from the file name (`products.csv` with `aisle_id` → instacart).
+    /// Decide from the extension and first line (XML → merchant-xml, a feed's tab-separated header → merchant-tsv, `aisle_id` → instacart).
     Auto,
     /// Instacart `products.csv` with `aisles.csv` and `departments.csv` beside it.
     Instacart,
@@ -95,11 +99,24 @@ pub enum CatalogFormat {
     Csv,
     /// Generic JSON lines.
     Jsonl,
+    /// Google Merchant Center tab-separated product feed (`id`, `title`, `link`, `image_link`, `price`, ...).
+    MerchantTsv,
+    /// Google Merchant Center XML product feed (RSS 2.0 `<item>`s or Atom 1.0 `<entry>`s with `g:` attributes).
+    MerchantXml,
 }
 
-/// Parses a decimal price such as `4.99` into cents.
+/// Parses a decimal price such as `4.99`, `$4.99` or `4.99 USD` into cents
+/// (hundredths of the unit, whatever the currency: the code is dropped).
 pub fn parse_price(s: &str) -> Option<u32> {
-    let s = s.trim().trim_start_matches('$');
+    let s = s.trim();
+    // Merchant Center feeds put the ISO 4217 code after the number.
+    let s = match s.rsplit_once(' ') {
+        Some((amount, code)) if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) => {
+            amount.trim_end()
+        }
+        _ => s,
+    };
+    let s = s.trim_start_matches('$');
     let v: f64 = s.parse().ok()?;
     (0.0..4e7).contains(&v).then(|| (v * 100.0).round() as u32)
 }
@@ -112,23 +129,36 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
+/// Which link a URL is, for the count of links the policy refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    Product,
+    Image,
+}
+
 /// The category name a product keeps when its aisle or department cannot
 /// be resolved (its row was bad, or the id is not in the table).
 pub const UNKNOWN_CATEGORY: &str = "unknown";
 
 /// `raw` if the URL policy accepts it (trimmed), else empty, counted in
-/// `stats` as a dropped `field` of row `line`.
-fn checked_url(raw: &str, field: &str, path: &Path, line: usize, stats: &mut ReadStats) -> String {
+/// `stats` as a dropped `link` in `field` of row `line`.
+fn checked_url(
+    raw: &str,
+    link: Link,
+    field: &str,
+    path: &Path,
+    line: usize,
+    stats: &mut ReadStats,
+) -> String {
     if raw.is_empty() {
         return String::new();
     }
     if let Some(u) = check_url(raw) {
         return u.as_str().to_string();
     }
-    if field == "image" {
-        stats.cleaned.images += 1;
-    } else {
-        stats.cleaned.urls += 1;
+    match link {
+        Link::Product => stats.cleaned.urls += 1,
+        Link::Image => stats.cleaned.images += 1,
     }
     let shown: String = raw.chars().take(60).collect();
     stats.cleaned.note(row_err(
@@ -176,6 +206,43 @@ fn id_table(
     Ok(out)
 }
 
+/// The format of a catalogue, from its extension and first bytes.
+fn detect(path: &Path, bytes: &[u8]) -> CatalogFormat {
+    let first = String::from_utf8_lossy(bytes.split(|&b| b == b'\n').next().unwrap_or(b""));
+    let head = first.trim_start_matches('\u{feff}').trim_start();
+    let xml_ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xml"));
+    // An XML feed may start with blank lines before its declaration.
+    let text_start = String::from_utf8_lossy(&bytes[..bytes.len().min(256)]);
+    let text_start = text_start.trim_start_matches('\u{feff}').trim_start();
+    let columns: Vec<&str> = head
+        .split('\t')
+        .map(|c| c.trim().trim_matches('"'))
+        .collect();
+    let has = |name: &str| columns.iter().any(|c| c.eq_ignore_ascii_case(name));
+    if xml_ext
+        || ["<?xml", "<rss", "<feed"]
+            .iter()
+            .any(|p| text_start.starts_with(p))
+    {
+        CatalogFormat::MerchantXml
+    } else if first.contains("aisle_id") {
+        CatalogFormat::Instacart
+    } else if head.starts_with('{') {
+        CatalogFormat::Jsonl
+    } else if columns.len() > 1
+        && has("id")
+        && has("title")
+        && (has("image_link") || has("availability"))
+    {
+        CatalogFormat::MerchantTsv
+    } else {
+        CatalogFormat::Csv
+    }
+}
+
 /// Reads a catalogue; the Instacart format reads `aisles.csv` and
 /// `departments.csv` beside `path`.
 pub fn read_catalog(
@@ -203,19 +270,8 @@ pub fn parse_catalog(
     policy: BadRows,
     beside: &mut Beside<'_>,
 ) -> Result<(Catalog, ReadStats), InputError> {
-    let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or(b"");
-    let first = String::from_utf8_lossy(first_line);
     let format = match format {
-        CatalogFormat::Auto if first.contains("aisle_id") => CatalogFormat::Instacart,
-        CatalogFormat::Auto
-            if first
-                .trim_start_matches('\u{feff}')
-                .trim_start()
-                .starts_with('{') =>
-        {
-            CatalogFormat::Jsonl
-        }
-        CatalogFormat::Auto => CatalogFormat::Csv,
+        CatalogFormat::Auto => detect(path, &bytes),
         f => f,
     };
     let mut stats = ReadStats::default();
@@ -240,7 +296,9 @@ pub fn parse_catalog(
             read_instacart(path, bytes, &aisles, &depts, policy, &mut stats)?
         }
         CatalogFormat::Jsonl => read_jsonl(path, &bytes, policy, &mut stats)?,
-        _ => read_csv(path, bytes, policy, &mut stats)?,
+        CatalogFormat::MerchantTsv => merchant::read_tsv(path, bytes, policy, &mut stats)?,
+        CatalogFormat::MerchantXml => merchant_xml::read(path, &bytes, policy, &mut stats)?,
+        CatalogFormat::Csv | CatalogFormat::Auto => read_csv(path, bytes, policy, &mut stats)?,
     };
     if items.is_empty() {
         return Err(InputError::Empty(path.to_path_buf()));
@@ -401,8 +459,8 @@ fn read_csv(
             title: get(Some(c_title)).to_string(),
             category_path: split_path(get(c_cat)),
             price_cents,
-            url: checked_url(get(c_url), "url", path, line, &mut urls),
-            image: checked_url(get(c_img), "image", path, line, &mut urls),
+            url: checked_url(get(c_url), Link::Product, "url", path, line, &mut urls),
+            image: checked_url(get(c_img), Link::Image, "image", path, line, &mut urls),
             in_stock,
         });
         Ok(())
@@ -485,9 +543,17 @@ fn read_jsonl(
                 }
             },
         };
-        let url = checked_url(it.url.as_deref().unwrap_or(""), "url", path, line, stats);
+        let url = checked_url(
+            it.url.as_deref().unwrap_or(""),
+            Link::Product,
+            "url",
+            path,
+            line,
+            stats,
+        );
         let image = checked_url(
             it.image.as_deref().unwrap_or(""),
+            Link::Image,
             "image",
             path,
             line,
@@ -536,6 +602,52 @@ mod tests {
             bananas.category_path,
             vec!["produce".to_string(), "fresh fruits".to_string()]
         );
+    }
+
+    #[test]
+    fn prices_read_with_or_without_a_currency() {
+        assert_eq!(parse_price("4.99"), Some(499));
+        assert_eq!(parse_price("$4.99"), Some(499));
+        assert_eq!(parse_price("15.00 USD"), Some(1500));
+        assert_eq!(parse_price(" 28 EUR "), Some(2800));
+        assert_eq!(
+            parse_price("15.00 usd"),
+            None,
+            "ISO 4217 codes are upper case"
+        );
+        assert_eq!(parse_price("USD"), None);
+        assert_eq!(parse_price("fifteen USD"), None);
+    }
+
+    #[test]
+    fn auto_tells_feeds_from_generic_tables() {
+        let d = |name: &str, head: &str| detect(Path::new(name), head.as_bytes());
+        assert_eq!(d("f.xml", "id,title\n"), CatalogFormat::MerchantXml);
+        assert_eq!(d("f", "\r\n\n<rss>"), CatalogFormat::MerchantXml);
+        assert_eq!(
+            d("f", "\u{feff}<?xml version=\"1.0\"?>"),
+            CatalogFormat::MerchantXml
+        );
+        assert_eq!(d("f", "  <feed xmlns=\"\">"), CatalogFormat::MerchantXml);
+        assert_eq!(
+            d("f.txt", "id\ttitle\tavailability\n"),
+            CatalogFormat::MerchantTsv
+        );
+        assert_eq!(
+            d("f.txt", "ID\tTitle\tImage_Link\n"),
+            CatalogFormat::MerchantTsv
+        );
+        // A tab-separated table without a feed's attributes is no feed.
+        assert_eq!(d("f.txt", "id\ttitle\tprice\n"), CatalogFormat::Csv);
+        assert_eq!(d("f.csv", "id,title,image_link\n"), CatalogFormat::Csv);
+        assert_eq!(
+            d(
+                "products.csv",
+                "product_id,product_name,aisle_id,department_id"
+            ),
+            CatalogFormat::Instacart
+        );
+        assert_eq!(d("f", "{\"id\": 1}"), CatalogFormat::Jsonl);
     }
 
     #[test]

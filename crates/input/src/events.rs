@@ -1,5 +1,10 @@
-//! Event logs: the session-rec/GRU4Rec TSV, OTTO JSON lines, and xsell's
-//! generic event CSV / JSON lines (documented in `docs/input-formats.md`).
+//! Event logs: the session-rec/GRU4Rec TSV, OTTO JSON lines, GA4's
+//! BigQuery export ([`ga4`]), Shopify's orders export ([`shopify`]), and
+//! xsell's generic event CSV / JSON lines (documented in
+//! `docs/input-formats.md`).
+
+mod ga4;
+mod shopify;
 
 use super::{
     json_lines, read_bytes, row_err, BadRows, Dialect, InputError, RawEvent, ReadStats, Table,
@@ -22,12 +27,18 @@ pub enum EventFormat {
     Csv,
     /// Generic JSON lines with the same fields as the CSV.
     Jsonl,
+    /// GA4's BigQuery export (`events_*` rows) as newline-delimited JSON.
+    Ga4,
+    /// Shopify's orders export CSV (one row per line item; every order a purchase).
+    Shopify,
 }
 
 fn detect(path: &Path, bytes: &[u8]) -> EventFormat {
     let first = String::from_utf8_lossy(bytes.split(|&b| b == b'\n').next().unwrap_or(b""));
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    if first.contains("\"events\"") {
+    if first.contains("\"event_name\"") && first.contains("\"user_pseudo_id\"") {
+        EventFormat::Ga4
+    } else if first.contains("\"events\"") {
         EventFormat::Otto
     } else if ext == "jsonl"
         || ext == "json"
@@ -37,6 +48,8 @@ fn detect(path: &Path, bytes: &[u8]) -> EventFormat {
             .starts_with('{')
     {
         EventFormat::Jsonl
+    } else if first.contains("Lineitem sku") || first.contains("Lineitem name") {
+        EventFormat::Shopify
     } else if first.contains('\t') {
         EventFormat::SessionRec
     } else {
@@ -71,6 +84,8 @@ pub fn parse_events(
         EventFormat::SessionRec => read_delimited(path, bytes, b'\t', policy, &mut stats, true)?,
         EventFormat::Csv => read_delimited(path, bytes, b',', policy, &mut stats, false)?,
         EventFormat::Otto => read_otto(path, &bytes, policy, &mut stats)?,
+        EventFormat::Ga4 => ga4::read(path, &bytes, policy, &mut stats)?,
+        EventFormat::Shopify => shopify::read(path, bytes, policy, &mut stats)?,
         EventFormat::Jsonl | EventFormat::Auto => read_jsonl(path, &bytes, policy, &mut stats)?,
     };
     if events.is_empty() {
@@ -182,9 +197,9 @@ fn id_text(v: &serde_json::Value) -> Option<String> {
     }
 }
 
-/// One JSON line, or why it is not one.
-fn json_line<T: serde::de::DeserializeOwned>(
-    line: Result<&str, std::str::Utf8Error>,
+/// One JSON line, or why it is not one (`T` may borrow from the line).
+fn json_line<'a, T: Deserialize<'a>>(
+    line: Result<&'a str, std::str::Utf8Error>,
 ) -> Result<T, String> {
     let line = line.map_err(|_| "not valid UTF-8; save the file as UTF-8".to_string())?;
     serde_json::from_str(line.trim_start_matches('\u{feff}')).map_err(|e| e.to_string())

@@ -21,6 +21,8 @@ pub fn catalog(data: &[u8]) {
         CatalogFormat::Csv,
         CatalogFormat::Jsonl,
         CatalogFormat::Instacart,
+        CatalogFormat::MerchantTsv,
+        CatalogFormat::MerchantXml,
     ] {
         for policy in [BadRows::Fail, BadRows::Skip] {
             let mut beside = |name: &str| {
@@ -75,6 +77,8 @@ pub fn events(data: &[u8]) {
         EventFormat::Csv,
         EventFormat::Otto,
         EventFormat::Jsonl,
+        EventFormat::Ga4,
+        EventFormat::Shopify,
     ] {
         for policy in [BadRows::Fail, BadRows::Skip] {
             if let Ok((events, stats)) =

@@ -1,8 +1,15 @@
 //! Readers for shop exports: the `xsell` tool's input layer, a crate of its
 //! own so the fuzz targets build without the collector and the trainer.
 //! Each reader turns a file into [`RawEvent`]s or catalogue rows and reports malformed input with file, line and field.
-//! Every CSV goes through one reader ([`Table`], on the `csv` crate); a bad
-//! row costs that row only.
+//! Every CSV and TSV goes through one reader ([`Table`], on the `csv` crate),
+//! every JSON-lines file through one line splitter, and XML feeds through
+//! `quick-xml`'s streaming reader; a bad row costs that row only.
+//!
+//! Event logs: session-rec TSV, OTTO, GA4's BigQuery export, Shopify's
+//! orders export, and xsell's generic CSV / JSON lines ([`EventFormat`]).
+//! Catalogues: Instacart, Google Merchant Center feeds (TSV and XML), and
+//! xsell's generic CSV / JSON lines ([`CatalogFormat`]). The mapping of each
+//! is documented in `docs/input-formats.md`.
 
 mod catalog;
 mod events;
@@ -80,6 +87,11 @@ pub enum InputError {
     /// The file has no usable rows.
     #[error("{0}: no usable rows")]
     Empty(PathBuf),
+    /// An XML feed is not well-formed XML (or not UTF-8). Unlike a bad row
+    /// this stops the read whatever the policy: past a syntax error the
+    /// parser cannot tell where the next product starts.
+    #[error("{0}\n  (an XML feed cannot be read past a syntax error: fix the feed at that line)")]
+    BadXml(RowError),
 }
 
 /// How to treat malformed rows.
@@ -99,6 +111,11 @@ pub struct ReadStats {
     pub rows: usize,
     /// Rows skipped as malformed.
     pub skipped: usize,
+    /// Well-formed records passed over because they carry nothing xsell
+    /// uses, neither kept nor malformed: a GA4 `page_view` or
+    /// `session_start`, or a GA4 e-commerce event none of whose items has
+    /// an id.
+    pub ignored: usize,
     /// The first few skipped rows' errors, for the report.
     pub examples: Vec<RowError>,
     /// Values dropped or replaced in rows that were kept.
@@ -116,6 +133,10 @@ pub struct Cleaned {
     pub images: usize,
     /// Category levels that could not be resolved and read `unknown`.
     pub unknown_categories: usize,
+    /// Entries of an event's item list without an item id (GA4 `items`
+    /// entries with no `item_id`, or `(not set)`): passed over, the event's
+    /// other items kept.
+    pub items_without_id: usize,
     /// The first few, for the report.
     pub examples: Vec<RowError>,
 }
@@ -123,7 +144,7 @@ pub struct Cleaned {
 impl Cleaned {
     /// Whether nothing was dropped or replaced.
     pub fn is_empty(&self) -> bool {
-        self.urls + self.images + self.unknown_categories == 0
+        self.urls + self.images + self.unknown_categories + self.items_without_id == 0
     }
 
     pub fn note(&mut self, e: RowError) {

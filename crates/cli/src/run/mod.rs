@@ -68,8 +68,22 @@ fn report_skips(what: &Path, st: &ReadStats) {
             eprintln!("  e.g. {e}");
         }
     }
+    if st.ignored > 0 {
+        eprintln!(
+            "{}: passed over {} events that name no item (page views, session starts, item lists without ids)",
+            what.display(),
+            st.ignored
+        );
+    }
     let c = &st.cleaned;
-    if !c.is_empty() {
+    if c.items_without_id > 0 {
+        eprintln!(
+            "{}: kept the events, passed over {} item entries without an item id",
+            what.display(),
+            c.items_without_id
+        );
+    }
+    if c.urls + c.images + c.unknown_categories > 0 {
         eprintln!(
             "{}: kept the products, dropped {} product links and {} image links the URL policy refuses (unsafe or unparseable), {} categories unknown",
             what.display(),
@@ -77,6 +91,8 @@ fn report_skips(what: &Path, st: &ReadStats) {
             c.images,
             c.unknown_categories
         );
+    }
+    if !c.is_empty() {
         for e in &c.examples {
             eprintln!("  e.g. {e}");
         }

@@ -239,8 +239,10 @@ impl Experiments {
     }
 }
 
-/// FNV-1a of a name, to mix it into a salt (experiments, e-mail arms).
-pub(crate) fn fnv(s: &str) -> u64 {
+/// FNV-1a (64-bit) of a text: stable across builds and platforms. It mixes
+/// names into salts (experiments, e-mail arms) and gives the trainer's
+/// readers stable pseudonyms (Shopify customers).
+pub fn fnv(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
