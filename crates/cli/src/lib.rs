@@ -10,5 +10,6 @@ pub use xsell_input as input;
 pub mod serve;
 pub mod sessions;
 pub mod simulate;
+pub mod synth_log;
 pub mod train;
 pub mod validation;
