@@ -8,6 +8,17 @@ fn xsell() -> Command {
     Command::new(env!("CARGO_BIN_EXE_xsell"))
 }
 
+/// Runs `cmd`, failing the test with its stderr unless it succeeds.
+fn succeed(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
 }
@@ -45,21 +56,16 @@ fn tiny_shop(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
 /// `xsell train` on `train` with `catalog` into `model` (plus `extra`
 /// flags); panics with its stderr if it fails.
 fn train_model(train: &Path, catalog: &Path, model: &Path, extra: &[&str]) {
-    let out = xsell()
-        .arg("train")
-        .args(extra)
-        .arg("--events")
-        .arg(train)
-        .arg("--catalog")
-        .arg(catalog)
-        .arg("-o")
-        .arg(model)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        xsell()
+            .arg("train")
+            .args(extra)
+            .arg("--events")
+            .arg(train)
+            .arg("--catalog")
+            .arg(catalog)
+            .arg("-o")
+            .arg(model),
     );
 }
 
@@ -131,19 +137,14 @@ fn eval_exact_form_writes_session_rec_csv() {
     let dir = tempfile::tempdir().unwrap();
     let (train, test, _) = tiny_shop(dir.path());
     let recs = dir.path().join("recs.csv");
-    let out = xsell()
-        .args(["eval", "--train"])
-        .arg(&train)
-        .arg("--test")
-        .arg(&test)
-        .arg("--save-recs")
-        .arg(&recs)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeed(
+        xsell()
+            .args(["eval", "--train"])
+            .arg(&train)
+            .arg("--test")
+            .arg(&test)
+            .arg("--save-recs")
+            .arg(&recs),
     );
     let text = std::fs::read_to_string(&recs).unwrap();
     let lines: Vec<&str> = text.lines().collect();
@@ -197,17 +198,12 @@ fn malformed_rows_name_file_line_and_field() {
             && err.contains("--skip-bad-rows"),
         "{err}"
     );
-    let out = xsell()
-        .args(["train", "--no-tune", "--skip-bad-rows", "--events"])
-        .arg(&bad)
-        .arg("-o")
-        .arg(&model)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeed(
+        xsell()
+            .args(["train", "--no-tune", "--skip-bad-rows", "--events"])
+            .arg(&bad)
+            .arg("-o")
+            .arg(&model),
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 malformed rows of 5"));
 }
@@ -248,17 +244,12 @@ fn trains_on_the_real_otto_sample() {
     );
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("otto.xsm");
-    let out = xsell()
-        .args(["train", "--events"])
-        .arg(&otto)
-        .arg("-o")
-        .arg(&model)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        xsell()
+            .args(["train", "--events"])
+            .arg(&otto)
+            .arg("-o")
+            .arg(&model),
     );
     let out = xsell().arg("inspect").arg(&model).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -312,31 +303,21 @@ fn a_model_is_built_from_pair_counts_and_its_links_listed() {
     )
     .unwrap();
     let model = dir.path().join("m.xsm");
-    let out = xsell()
-        .arg("train")
-        .arg("--pair-counts")
-        .arg(&pairs)
-        .arg("-o")
-        .arg(&model)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        xsell()
+            .arg("train")
+            .arg("--pair-counts")
+            .arg(&pairs)
+            .arg("-o")
+            .arg(&model),
     );
     let links = dir.path().join("links.tsv");
-    let out = xsell()
-        .arg("inspect")
-        .arg(&model)
-        .arg("--links")
-        .arg(&links)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        xsell()
+            .arg("inspect")
+            .arg(&model)
+            .arg("--links")
+            .arg(&links),
     );
     let text = std::fs::read_to_string(&links).unwrap();
     let rows: Vec<Vec<&str>> = text
