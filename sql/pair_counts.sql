@@ -1,6 +1,6 @@
 -- xsell's counting stage as one SQL query: what `xsell train` counts in
 -- memory, for logs that outgrow one machine. Its output is read back by
--- `xsell train --pair-counts FILE` (CSV), which builds the same
+-- `xsell train --pair-counts FILE` (Parquet or CSV), which builds the same
 -- links with the same quantised weights as counting natively (a CI test
 -- runs this file through DuckDB on the Instacart sample and compares).
 --
@@ -17,9 +17,9 @@
 -- It is a single SELECT in the subset DuckDB, BigQuery, Snowflake and Spark
 -- SQL share (CTEs, window functions, FULL OUTER JOIN, POWER, CAST to STRING
 -- and BIGINT); wrap it in the engine's own write, e.g. in DuckDB
---   COPY (<this file>) TO 'pairs.csv' (FORMAT csv, HEADER true);
+--   COPY (<this file>) TO 'pairs.parquet' (FORMAT parquet);
 -- in BigQuery `CREATE TABLE ds.pairs AS <this file>` then export, in Spark
--- `spark.sql(open(f).read()).write.csv(...)`. Dialect notes, the output's
+-- `spark.sql(open(f).read()).write.parquet(...)`. Dialect notes, the output's
 -- columns and the parameters are in docs/warehouse.md.
 --
 -- Ties: events of a session are ordered by `ts`, then by item id (the

@@ -1,8 +1,9 @@
 //! Catalogues: the Instacart product tables, Google Merchant Center product
 //! feeds (tab-separated and XML, [`merchant`]), and xsell's generic
-//! catalogue CSV / JSON lines (`id,title,category,price,url,image,in_stock`,
-//! where `category` is a path such as `Produce > Fresh Fruits`, `\>` for a
-//! `>` inside a name).
+//! catalogue CSV / JSON lines / Parquet
+//! (`id,title,category,price,url,image,in_stock`, where `category` is a path
+//! such as `Produce > Fresh Fruits`, `\>` for a `>` inside a name). The
+//! generic CSV and Parquet tables share one row mapping ([`CatalogColumns`]).
 //!
 //! Catalogues come from feeds that shops, suppliers and marketplaces fill
 //! in, so every value is hostile until checked: product and image links
@@ -13,7 +14,11 @@
 mod merchant;
 mod merchant_xml;
 
-use super::{json_lines, read_bytes, row_err, BadRows, Dialect, InputError, ReadStats, Table};
+use super::parquet_table::MAGIC;
+use super::{
+    json_lines, read_bytes, row_err, BadRows, Columns, Dialect, InputError, ParquetTable,
+    ReadStats, Record, Table,
+};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -91,7 +96,7 @@ pub fn write_catalog_jsonl(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum CatalogFormat {
-    /// Decide from the extension and first line (XML → merchant-xml, a feed's tab-separated header → merchant-tsv, `aisle_id` → instacart).
+    /// Decide from the first bytes, extension and first line (`PAR1` → parquet, XML → merchant-xml, a feed's tab-separated header → merchant-tsv, `aisle_id` → instacart).
     Auto,
     /// Instacart `products.csv` with `aisles.csv` and `departments.csv` beside it.
     Instacart,
@@ -103,6 +108,8 @@ pub enum CatalogFormat {
     MerchantTsv,
     /// Google Merchant Center XML product feed (RSS 2.0 `<item>`s or Atom 1.0 `<entry>`s with `g:` attributes).
     MerchantXml,
+    /// Generic Parquet table with the generic CSV's columns.
+    Parquet,
 }
 
 /// Parses a decimal price such as `4.99`, `$4.99` or `4.99 USD` into cents
@@ -244,12 +251,16 @@ fn detect(path: &Path, bytes: &[u8]) -> CatalogFormat {
 }
 
 /// Reads a catalogue; the Instacart format reads `aisles.csv` and
-/// `departments.csv` beside `path`.
+/// `departments.csv` beside `path`. A Parquet file is read where it lies, a
+/// row group at a time; other formats are read whole.
 pub fn read_catalog(
     path: &Path,
     format: CatalogFormat,
     policy: BadRows,
 ) -> Result<(Catalog, ReadStats), InputError> {
+    if is_parquet(format, ParquetTable::is_parquet_file(path)?) {
+        return read_parquet(path, ParquetTable::open(path)?, policy);
+    }
     let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     parse_catalog(path, read_bytes(path)?, format, policy, &mut |name| {
         let p = dir.join(name);
@@ -270,6 +281,9 @@ pub fn parse_catalog(
     policy: BadRows,
     beside: &mut Beside<'_>,
 ) -> Result<(Catalog, ReadStats), InputError> {
+    if is_parquet(format, bytes.starts_with(MAGIC)) {
+        return read_parquet(path, ParquetTable::from_bytes(path, bytes)?, policy);
+    }
     let format = match format {
         CatalogFormat::Auto => detect(path, &bytes),
         f => f,
@@ -298,8 +312,36 @@ pub fn parse_catalog(
         CatalogFormat::Jsonl => read_jsonl(path, &bytes, policy, &mut stats)?,
         CatalogFormat::MerchantTsv => merchant::read_tsv(path, bytes, policy, &mut stats)?,
         CatalogFormat::MerchantXml => merchant_xml::read(path, &bytes, policy, &mut stats)?,
-        CatalogFormat::Csv | CatalogFormat::Auto => read_csv(path, bytes, policy, &mut stats)?,
+        CatalogFormat::Csv | CatalogFormat::Auto | CatalogFormat::Parquet => {
+            read_csv(path, bytes, policy, &mut stats)?
+        }
     };
+    indexed(path, items, stats)
+}
+
+/// Whether a catalogue in `format` is read as Parquet, `magic` saying
+/// whether it starts with `PAR1`: when forced, or by its magic with `auto`.
+fn is_parquet(format: CatalogFormat, magic: bool) -> bool {
+    format == CatalogFormat::Parquet || (magic && format == CatalogFormat::Auto)
+}
+
+/// Reads a generic catalogue table in Parquet.
+fn read_parquet(
+    path: &Path,
+    table: ParquetTable,
+    policy: BadRows,
+) -> Result<(Catalog, ReadStats), InputError> {
+    let mut stats = ReadStats::default();
+    let items = read_table(path, table, policy, &mut stats)?;
+    indexed(path, items, stats)
+}
+
+/// A read's products as a catalogue, refused if there are none.
+fn indexed(
+    path: &Path,
+    items: Vec<CatalogItem>,
+    mut stats: ReadStats,
+) -> Result<(Catalog, ReadStats), InputError> {
     if items.is_empty() {
         return Err(InputError::Empty(path.to_path_buf()));
     }
@@ -416,24 +458,76 @@ fn read_csv(
     policy: BadRows,
     stats: &mut ReadStats,
 ) -> Result<Vec<CatalogItem>, InputError> {
-    let mut table = Table::from_bytes(path, bytes, Dialect::default())?;
-    let hint = "a catalogue CSV needs id,title (category,price,url,image,in_stock optional)";
-    let c_id = table.require(&["id"], "id", hint)?;
-    let c_title = table.require(&["title"], "title", hint)?;
-    let (c_cat, c_price, c_url, c_img, c_stock) = (
-        table.find(&["category"]),
-        table.find(&["price"]),
-        table.find(&["url"]),
-        table.find(&["image"]),
-        table.find(&["in_stock"]),
-    );
+    read_table(
+        path,
+        Table::from_bytes(path, bytes, Dialect::default())?,
+        policy,
+        stats,
+    )
+}
+
+/// Reads products from a generic catalogue table, CSV or Parquet, through
+/// [`CatalogColumns`].
+fn read_table(
+    path: &Path,
+    mut table: impl Columns,
+    policy: BadRows,
+    stats: &mut ReadStats,
+) -> Result<Vec<CatalogItem>, InputError> {
+    let columns = CatalogColumns::find(&table)?;
     let mut out = Vec::new();
-    let mut cleaned = std::mem::take(&mut stats.cleaned);
-    let mut urls = ReadStats::default();
-    table.rows(path, policy, stats, |r| {
-        let get = |c: Option<usize>| c.and_then(|c| r.get(c)).unwrap_or("");
-        let line = r.position().map_or(0, |p| p.line() as usize);
-        let price_text = get(c_price);
+    // The row callback counts refused links apart while the table counts
+    // rows into `stats`.
+    let mut links = ReadStats::default();
+    table.for_each_row(policy, stats, |row| {
+        out.push(columns.item(row, path, &mut links)?);
+        Ok(())
+    })?;
+    stats.cleaned.urls += links.cleaned.urls;
+    stats.cleaned.images += links.cleaned.images;
+    for e in links.cleaned.examples {
+        stats.cleaned.note(e);
+    }
+    Ok(out)
+}
+
+/// Where a generic catalogue table's columns are:
+/// `id,title[,category,price,url,image,in_stock]`.
+struct CatalogColumns {
+    id: usize,
+    title: usize,
+    category: Option<usize>,
+    price: Option<usize>,
+    url: Option<usize>,
+    image: Option<usize>,
+    in_stock: Option<usize>,
+}
+
+impl CatalogColumns {
+    fn find(table: &impl Columns) -> Result<Self, InputError> {
+        let hint = "a generic catalogue table (CSV or Parquet) needs id,title (category,price,url,image,in_stock optional)";
+        Ok(Self {
+            id: table.require(&["id"], "id", hint)?,
+            title: table.require(&["title"], "title", hint)?,
+            category: table.find(&["category"]),
+            price: table.find(&["price"]),
+            url: table.find(&["url"]),
+            image: table.find(&["image"]),
+            in_stock: table.find(&["in_stock"]),
+        })
+    }
+
+    /// One row as a product, or the field at fault and why; links the URL
+    /// policy refuses are dropped and counted in `links.cleaned`.
+    fn item(
+        &self,
+        row: &impl Record,
+        path: &Path,
+        links: &mut ReadStats,
+    ) -> Result<CatalogItem, (String, String)> {
+        let get = |c: Option<usize>| c.and_then(|c| row.get(c)).unwrap_or("");
+        let line = row.line();
+        let price_text = get(self.price);
         let price_cents = if price_text.is_empty() {
             None
         } else {
@@ -444,34 +538,26 @@ fn read_csv(
                 )
             })?)
         };
-        let in_stock = parse_bool(get(c_stock)).ok_or_else(|| {
+        let in_stock = parse_bool(get(self.in_stock)).ok_or_else(|| {
             (
                 "in_stock".to_string(),
                 "expected true/false or 1/0".to_string(),
             )
         })?;
-        let id = get(Some(c_id));
+        let id = get(Some(self.id));
         if id.is_empty() {
             return Err(("id".into(), "empty id".into()));
         }
-        out.push(CatalogItem {
+        Ok(CatalogItem {
             id: id.to_string(),
-            title: get(Some(c_title)).to_string(),
-            category_path: split_path(get(c_cat)),
+            title: get(Some(self.title)).to_string(),
+            category_path: split_path(get(self.category)),
             price_cents,
-            url: checked_url(get(c_url), Link::Product, "url", path, line, &mut urls),
-            image: checked_url(get(c_img), Link::Image, "image", path, line, &mut urls),
+            url: checked_url(get(self.url), Link::Product, "url", path, line, links),
+            image: checked_url(get(self.image), Link::Image, "image", path, line, links),
             in_stock,
-        });
-        Ok(())
-    })?;
-    cleaned.urls += urls.cleaned.urls;
-    cleaned.images += urls.cleaned.images;
-    for e in urls.cleaned.examples {
-        cleaned.note(e);
+        })
     }
-    stats.cleaned = cleaned;
-    Ok(out)
 }
 
 #[derive(Deserialize)]

@@ -1,13 +1,17 @@
 //! Event logs: the session-rec/GRU4Rec TSV, OTTO JSON lines, GA4's
-//! BigQuery export ([`ga4`]), Shopify's orders export ([`shopify`]), and
-//! xsell's generic event CSV / JSON lines (documented in
-//! `docs/input-formats.md`).
+//! BigQuery export as JSON lines or Parquet ([`ga4`]), Shopify's orders
+//! export ([`shopify`]), and xsell's generic event CSV / JSON lines /
+//! Parquet (documented in `docs/input-formats.md`). The generic CSV and
+//! Parquet tables and session-rec's TSV share one row mapping
+//! ([`EventColumns`]).
 
 mod ga4;
 mod shopify;
 
+use super::parquet_table::MAGIC;
 use super::{
-    json_lines, read_bytes, row_err, BadRows, Dialect, InputError, RawEvent, ReadStats, Table,
+    json_lines, read_bytes, row_err, BadRows, Columns, Dialect, InputError, ParquetTable, RawEvent,
+    ReadStats, Record, Table,
 };
 use serde::Deserialize;
 use std::path::Path;
@@ -17,7 +21,7 @@ use xsell_core::EventKind;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum EventFormat {
-    /// Decide from the extension and first line.
+    /// Decide from the first bytes (Parquet's `PAR1`), the extension and the first line.
     Auto,
     /// session-rec / GRU4Rec: tab-separated `SessionId ItemId Time`.
     SessionRec,
@@ -27,10 +31,13 @@ pub enum EventFormat {
     Csv,
     /// Generic JSON lines with the same fields as the CSV.
     Jsonl,
-    /// GA4's BigQuery export (`events_*` rows) as newline-delimited JSON.
+    /// GA4's BigQuery export (`events_*` rows) as newline-delimited JSON
+    /// or as Parquet (told apart by Parquet's `PAR1` magic).
     Ga4,
     /// Shopify's orders export CSV (one row per line item; every order a purchase).
     Shopify,
+    /// Generic Parquet table with the generic CSV's columns.
+    Parquet,
 }
 
 fn detect(path: &Path, bytes: &[u8]) -> EventFormat {
@@ -58,11 +65,17 @@ fn detect(path: &Path, bytes: &[u8]) -> EventFormat {
 }
 
 /// Reads an event log. Events come back in file order.
+///
+/// A Parquet file is read where it lies, a row group at a time; other
+/// formats are read whole.
 pub fn read_events(
     path: &Path,
     format: EventFormat,
     policy: BadRows,
 ) -> Result<(Vec<RawEvent>, ReadStats), InputError> {
+    if is_parquet(format, ParquetTable::is_parquet_file(path)?) {
+        return read_parquet(path, ParquetTable::open(path)?, format, policy);
+    }
     parse_events(path, read_bytes(path)?, format, policy)
 }
 
@@ -74,6 +87,9 @@ pub fn parse_events(
     format: EventFormat,
     policy: BadRows,
 ) -> Result<(Vec<RawEvent>, ReadStats), InputError> {
+    if is_parquet(format, bytes.starts_with(MAGIC)) {
+        return read_parquet(path, ParquetTable::from_bytes(path, bytes)?, format, policy);
+    }
     let format = if format == EventFormat::Auto {
         detect(path, &bytes)
     } else {
@@ -86,8 +102,47 @@ pub fn parse_events(
         EventFormat::Otto => read_otto(path, &bytes, policy, &mut stats)?,
         EventFormat::Ga4 => ga4::read(path, &bytes, policy, &mut stats)?,
         EventFormat::Shopify => shopify::read(path, bytes, policy, &mut stats)?,
-        EventFormat::Jsonl | EventFormat::Auto => read_jsonl(path, &bytes, policy, &mut stats)?,
+        EventFormat::Jsonl | EventFormat::Auto | EventFormat::Parquet => {
+            read_jsonl(path, &bytes, policy, &mut stats)?
+        }
     };
+    finish(path, events, stats)
+}
+
+/// Whether a file in `format` is read as Parquet, `magic` saying whether it
+/// starts with `PAR1`: always when forced, by its magic where the format
+/// admits Parquet (`auto`, and `ga4` for the export in either form).
+fn is_parquet(format: EventFormat, magic: bool) -> bool {
+    format == EventFormat::Parquet
+        || (magic && matches!(format, EventFormat::Auto | EventFormat::Ga4))
+}
+
+/// Reads a Parquet event table: GA4's export (forced, or by its columns
+/// `event_name` and `user_pseudo_id`) or the generic event table.
+fn read_parquet(
+    path: &Path,
+    mut table: ParquetTable,
+    format: EventFormat,
+    policy: BadRows,
+) -> Result<(Vec<RawEvent>, ReadStats), InputError> {
+    let has = |name: &str| table.column_names().any(|c| c.eq_ignore_ascii_case(name));
+    let ga4 = format == EventFormat::Ga4
+        || (format == EventFormat::Auto && has("event_name") && has("user_pseudo_id"));
+    let mut stats = ReadStats::default();
+    let events = if ga4 {
+        ga4::read_parquet(path, &mut table, policy, &mut stats)?
+    } else {
+        read_table(table, policy, &mut stats, false)?
+    };
+    finish(path, events, stats)
+}
+
+/// A read's events, refused if there are none.
+fn finish(
+    path: &Path,
+    events: Vec<RawEvent>,
+    mut stats: ReadStats,
+) -> Result<(Vec<RawEvent>, ReadStats), InputError> {
     if events.is_empty() {
         return Err(InputError::Empty(path.to_path_buf()));
     }
@@ -110,60 +165,104 @@ fn read_delimited(
         multiline: false,
         extra_fields: true,
     };
-    let mut table = Table::from_bytes(path, bytes, dialect)?;
-    let hint = if session_rec {
-        "session-rec files start with `SessionId\\tItemId\\tTime`"
-    } else {
-        "generic event CSV needs session_id,item_id,event,timestamp (user optional)"
-    };
-    let c_session = table.require(&["SessionId", "session_id", "session"], "session_id", hint)?;
-    let c_item = table.require(&["ItemId", "item_id", "item", "aid"], "item_id", hint)?;
-    let c_time = table.require(&["Time", "timestamp", "ts"], "timestamp", hint)?;
-    let c_event = table.find(&["event", "event_name", "type"]);
-    if !session_rec && c_event.is_none() {
-        table.require(&["event"], "event", hint)?;
-    }
-    let c_user = table.find(&["user", "user_id", "UserId", "user_pseudonym"]);
-    let names: Vec<String> = [c_session, c_item, c_time, c_event.unwrap_or(0)]
-        .iter()
-        .map(|&c| table.name(c).to_string())
-        .collect();
+    let table = Table::from_bytes(path, bytes, dialect)?;
+    read_table(table, policy, stats, session_rec)
+}
+
+/// Reads events from a table through [`EventColumns`]: a session-rec TSV,
+/// a generic event CSV or a generic event Parquet table.
+fn read_table(
+    mut table: impl Columns,
+    policy: BadRows,
+    stats: &mut ReadStats,
+    session_rec: bool,
+) -> Result<Vec<RawEvent>, InputError> {
+    let columns = EventColumns::find(&table, session_rec)?;
     let mut out = Vec::new();
-    table.rows(path, policy, stats, |f| {
-        let get = |c: usize| f.get(c).unwrap_or("");
-        let (session, item) = (get(c_session), get(c_item));
+    table.for_each_row(policy, stats, |row| {
+        out.push(columns.event(row)?);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Where a table's event columns are: the generic event table's
+/// `session_id,item_id,event,timestamp[,user]` (with their aliases), or
+/// session-rec's `SessionId,ItemId,Time`.
+struct EventColumns {
+    session: usize,
+    item: usize,
+    time: usize,
+    /// `None` in a session-rec file: every event counts as a cart add.
+    event: Option<usize>,
+    user: Option<usize>,
+    /// The file's names of session, item, time and event, for messages.
+    names: [String; 4],
+}
+
+impl EventColumns {
+    fn find(table: &impl Columns, session_rec: bool) -> Result<Self, InputError> {
+        let hint = if session_rec {
+            "session-rec files start with `SessionId\\tItemId\\tTime`"
+        } else {
+            "a generic event table (CSV or Parquet) needs session_id,item_id,event,timestamp (user optional)"
+        };
+        let session = table.require(&["SessionId", "session_id", "session"], "session_id", hint)?;
+        let item = table.require(&["ItemId", "item_id", "item", "aid"], "item_id", hint)?;
+        let time = table.require(&["Time", "timestamp", "ts"], "timestamp", hint)?;
+        let event = table.find(&["event", "event_name", "type"]);
+        if !session_rec && event.is_none() {
+            table.require(&["event"], "event", hint)?;
+        }
+        let user = table.find(&["user", "user_id", "UserId", "user_pseudonym"]);
+        let names = [session, item, time, event.unwrap_or(0)].map(|c| table.name(c).to_string());
+        Ok(Self {
+            session,
+            item,
+            time,
+            event,
+            user,
+            names,
+        })
+    }
+
+    /// One row as an event, or the field at fault and why.
+    fn event(&self, row: &impl Record) -> Result<RawEvent, (String, String)> {
+        let get = |c: usize| row.get(c).unwrap_or("");
+        let (session, item) = (get(self.session), get(self.item));
         if session.is_empty() {
-            return Err((names[0].clone(), "empty session id".into()));
+            return Err((self.names[0].clone(), "empty session id".into()));
         }
         if item.is_empty() {
-            return Err((names[1].clone(), "empty item id".into()));
+            return Err((self.names[1].clone(), "empty item id".into()));
         }
-        let time = parse_time(get(c_time)).ok_or_else(|| {
+        let time = parse_time(get(self.time)).ok_or_else(|| {
             (
-                names[2].clone(),
-                format!("`{}` is not a number", get(c_time)),
+                self.names[2].clone(),
+                format!("`{}` is not a number", get(self.time)),
             )
         })?;
-        let kind = match c_event {
+        let kind = match self.event {
             None => EventKind::AddToCart,
             Some(c) => EventKind::from_name(get(c)).ok_or_else(|| {
                 (
-                    names[3].clone(),
+                    self.names[3].clone(),
                     format!("unknown event `{}`; use a GA4 name: view_item, add_to_cart, remove_from_cart, purchase, select_item", get(c)),
                 )
             })?,
         };
-        let user = c_user.map(|c| get(c).to_string()).filter(|u| !u.is_empty());
-        out.push(RawEvent {
+        let user = self
+            .user
+            .map(|c| get(c).to_string())
+            .filter(|u| !u.is_empty());
+        Ok(RawEvent {
             session: session.to_string(),
             item: item.to_string(),
             kind,
             time,
             user,
-        });
-        Ok(())
-    })?;
-    Ok(out)
+        })
+    }
 }
 
 fn parse_time(s: &str) -> Option<i64> {

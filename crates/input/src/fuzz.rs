@@ -10,12 +10,18 @@ use xsell_core::safe_url::check_url;
 
 /// Reads `data` as every catalogue format, stopping and skipping: never a
 /// panic; an accepted catalogue keeps its invariants and round-trips
-/// through the JSON lines it writes.
+/// through the JSON lines it writes. `data` is the products table, then
+/// (after `\0`s) the aisle and department tables, except that data starting
+/// with `PAR1` is a Parquet products table whole.
 pub fn catalog(data: &[u8]) {
-    let mut parts = data.splitn(3, |&b| b == 0);
-    let products = parts.next().unwrap_or(b"").to_vec();
-    let aisles = parts.next().unwrap_or(b"").to_vec();
-    let depts = parts.next().unwrap_or(b"").to_vec();
+    // A Parquet file is full of NUL bytes: it is the products table whole.
+    let (products, aisles, depts) = if data.starts_with(b"PAR1") {
+        (data.to_vec(), Vec::new(), Vec::new())
+    } else {
+        let mut parts = data.splitn(3, |&b| b == 0);
+        let mut next = || parts.next().unwrap_or(b"").to_vec();
+        (next(), next(), next())
+    };
     for format in [
         CatalogFormat::Auto,
         CatalogFormat::Csv,
@@ -23,6 +29,7 @@ pub fn catalog(data: &[u8]) {
         CatalogFormat::Instacart,
         CatalogFormat::MerchantTsv,
         CatalogFormat::MerchantXml,
+        CatalogFormat::Parquet,
     ] {
         for policy in [BadRows::Fail, BadRows::Skip] {
             let mut beside = |name: &str| {
@@ -69,7 +76,8 @@ pub fn catalog(data: &[u8]) {
 }
 
 /// Reads `data` as every event-log format, stopping and skipping: never a
-/// panic; accepted events have non-empty session and item ids.
+/// panic; accepted events have non-empty session and item ids. Parquet
+/// (generic, and GA4's export when `data` starts with `PAR1`) included.
 pub fn events(data: &[u8]) {
     for format in [
         EventFormat::Auto,
@@ -79,6 +87,7 @@ pub fn events(data: &[u8]) {
         EventFormat::Jsonl,
         EventFormat::Ga4,
         EventFormat::Shopify,
+        EventFormat::Parquet,
     ] {
         for policy in [BadRows::Fail, BadRows::Skip] {
             if let Ok((events, stats)) =

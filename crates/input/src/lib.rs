@@ -2,25 +2,34 @@
 //! own so the fuzz targets build without the collector and the trainer.
 //! Each reader turns a file into [`RawEvent`]s or catalogue rows and reports malformed input with file, line and field.
 //! Every CSV and TSV goes through one reader ([`Table`], on the `csv` crate),
-//! every JSON-lines file through one line splitter, and XML feeds through
-//! `quick-xml`'s streaming reader; a bad row costs that row only.
+//! every Parquet file through one ([`ParquetTable`], on the `parquet`
+//! crate's row API, a row group at a time), every JSON-lines file through
+//! one line splitter, and XML feeds through `quick-xml`'s streaming reader;
+//! a bad row costs that row only. A CSV table and a Parquet table are both
+//! [`Columns`], so the generic formats map a row through one function
+//! whichever file it came from.
 //!
-//! Event logs: session-rec TSV, OTTO, GA4's BigQuery export, Shopify's
-//! orders export, and xsell's generic CSV / JSON lines ([`EventFormat`]).
-//! Catalogues: Instacart, Google Merchant Center feeds (TSV and XML), and
-//! xsell's generic CSV / JSON lines ([`CatalogFormat`]). The mapping of each
-//! is documented in `docs/input-formats.md`.
+//! Event logs: session-rec TSV, OTTO, GA4's BigQuery export (JSON lines or
+//! Parquet), Shopify's orders export, and xsell's generic CSV / JSON lines /
+//! Parquet ([`EventFormat`]). Catalogues: Instacart, Google Merchant Center
+//! feeds (TSV and XML), and xsell's generic CSV / JSON lines / Parquet
+//! ([`CatalogFormat`]). The mapping of each is documented in
+//! `docs/input-formats.md`.
 
 mod catalog;
+mod columns;
 mod events;
 pub mod fuzz;
+mod parquet_table;
 mod table;
 
 pub use catalog::{
     join_path, parse_catalog, read_catalog, split_path, write_catalog_jsonl, Catalog,
     CatalogFormat, CatalogItem, UNKNOWN_CATEGORY,
 };
+pub use columns::{Columns, Record};
 pub use events::{parse_events, read_events, EventFormat};
+pub use parquet_table::{ParquetRow, ParquetTable};
 pub use table::{Dialect, Table};
 
 use std::path::{Path, PathBuf};
@@ -47,7 +56,7 @@ pub struct RawEvent {
 pub struct RowError {
     /// File name.
     pub file: PathBuf,
-    /// 1-based line number.
+    /// 1-based line number; in a Parquet file, the 1-based row number.
     pub line: usize,
     /// Field name.
     pub field: String,
@@ -92,6 +101,17 @@ pub enum InputError {
     /// parser cannot tell where the next product starts.
     #[error("{0}\n  (an XML feed cannot be read past a syntax error: fix the feed at that line)")]
     BadXml(RowError),
+    /// A file read as Parquet is not one, or is damaged (cut short, bytes
+    /// changed, a page that does not decode). Like malformed XML this stops
+    /// the read whatever the policy: a reader cannot find the next row past
+    /// a damaged page.
+    #[error("{file}: not a readable Parquet file: {reason}\n  (export or copy the file again; a Parquet file cannot be read past damage)")]
+    BadParquet {
+        /// File name.
+        file: PathBuf,
+        /// Why, and where (the row the read stopped at) where known.
+        reason: String,
+    },
 }
 
 /// How to treat malformed rows.

@@ -9,7 +9,8 @@
 //! the lines after it) costs only its first line: the reader starts again
 //! on the next line, so one stray quote cannot take the rest of the file.
 
-use super::{BadRows, InputError, ReadStats, RowError};
+use super::columns::{missing_column, position};
+use super::{BadRows, Columns, InputError, ReadStats, RowError};
 use std::path::{Path, PathBuf};
 
 /// How a table is laid out.
@@ -71,9 +72,7 @@ impl<const N: usize> Table<N> {
 
     /// The column named any of `names` (ASCII case ignored).
     pub fn find(&self, names: &[&str]) -> Option<usize> {
-        self.header
-            .iter()
-            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+        position(&self.header, names)
     }
 
     /// [`Table::find`], or an error naming `column`, the columns found and `hint`.
@@ -83,12 +82,8 @@ impl<const N: usize> Table<N> {
         column: &str,
         hint: &'static str,
     ) -> Result<usize, InputError> {
-        self.find(names).ok_or_else(|| InputError::MissingColumn {
-            file: self.file.clone(),
-            column: column.to_string(),
-            found: self.header.iter().collect::<Vec<_>>().join(","),
-            hint,
-        })
+        self.find(names)
+            .ok_or_else(|| missing_column(&self.file, column, &self.header, hint))
     }
 
     /// The header's name of column `c`.
@@ -205,6 +200,37 @@ impl<const N: usize> Table<N> {
             .set_record(start.record() + 1);
         // Seeking a Cursor cannot fail.
         let _ = self.reader.seek(pos);
+    }
+}
+
+impl<const N: usize> Columns for Table<N> {
+    type Row = csv::StringRecord;
+
+    fn find(&self, names: &[&str]) -> Option<usize> {
+        Table::find(self, names)
+    }
+
+    fn require(
+        &self,
+        names: &[&str],
+        column: &str,
+        hint: &'static str,
+    ) -> Result<usize, InputError> {
+        Table::require(self, names, column, hint)
+    }
+
+    fn name(&self, c: usize) -> &str {
+        Table::name(self, c)
+    }
+
+    fn for_each_row(
+        &mut self,
+        bad_rows: BadRows,
+        stats: &mut ReadStats,
+        row: impl FnMut(&csv::StringRecord) -> Result<(), (String, String)>,
+    ) -> Result<(), InputError> {
+        let file = self.file.clone();
+        self.rows(&file, bad_rows, stats, row)
     }
 }
 

@@ -1,7 +1,8 @@
 //! The fuzz targets' checks (`xsell_input::fuzz`) on the hand-written
-//! fixtures of the export and feed formats and on every prefix of them: a
-//! file cut short anywhere is read or refused, never a panic, and what is
-//! accepted keeps the targets' invariants.
+//! fixtures of the export and feed formats (and the Parquet files written
+//! from them) and on every prefix of them: a file cut short anywhere is
+//! read or refused, never a panic, and what is accepted keeps the targets'
+//! invariants.
 
 use std::path::Path;
 
@@ -25,6 +26,7 @@ fn catalogue_feeds_cut_anywhere_keep_the_fuzz_invariants() {
         "merchant_feed.tsv",
         "merchant_feed.xml",
         "merchant_feed_atom.xml",
+        "catalog.parquet",
     ] {
         for p in prefixes(&fixture(name), 7) {
             xsell_input::fuzz::catalog(p);
@@ -34,7 +36,12 @@ fn catalogue_feeds_cut_anywhere_keep_the_fuzz_invariants() {
 
 #[test]
 fn event_exports_cut_anywhere_keep_the_fuzz_invariants() {
-    for name in ["ga4_events.jsonl", "shopify_orders.csv"] {
+    for name in [
+        "ga4_events.jsonl",
+        "shopify_orders.csv",
+        "ga4_events.parquet",
+        "events.parquet",
+    ] {
         for p in prefixes(&fixture(name), 11) {
             xsell_input::fuzz::events(p);
         }
