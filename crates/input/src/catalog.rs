@@ -483,11 +483,7 @@ fn read_table(
         out.push(columns.item(row, path, &mut links)?);
         Ok(())
     })?;
-    stats.cleaned.urls += links.cleaned.urls;
-    stats.cleaned.images += links.cleaned.images;
-    for e in links.cleaned.examples {
-        stats.cleaned.note(e);
-    }
+    stats.cleaned.add_links(links.cleaned);
     Ok(out)
 }
 

@@ -172,6 +172,16 @@ impl Cleaned {
             self.examples.push(e);
         }
     }
+
+    /// Adds the links a row callback refused while the table counted rows
+    /// (the callback keeps its own `Cleaned` apart from the table's stats).
+    pub fn add_links(&mut self, links: Cleaned) {
+        self.urls += links.urls;
+        self.images += links.images;
+        for e in links.examples {
+            self.note(e);
+        }
+    }
 }
 
 impl ReadStats {

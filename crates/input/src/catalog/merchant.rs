@@ -205,10 +205,6 @@ pub(super) fn read_tsv(
         out.push(item);
         Ok(())
     })?;
-    stats.cleaned.urls += links.cleaned.urls;
-    stats.cleaned.images += links.cleaned.images;
-    for e in links.cleaned.examples {
-        stats.cleaned.note(e);
-    }
+    stats.cleaned.add_links(links.cleaned);
     Ok(out)
 }
