@@ -21,6 +21,7 @@ mod columns;
 mod events;
 pub mod fuzz;
 mod parquet_table;
+pub mod progress;
 mod table;
 
 pub use catalog::{
@@ -209,10 +210,14 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, InputError> {
 /// The non-empty lines of a JSON-lines file with their 1-based numbers; a
 /// line that is not UTF-8 comes back as an error for that line only.
 fn json_lines(bytes: &[u8]) -> impl Iterator<Item = (usize, Result<&str, std::str::Utf8Error>)> {
+    let total = bytes.len() as u64;
+    let mut done = 0u64;
     bytes
         .split(|&b| b == b'\n')
         .enumerate()
-        .map(|(k, l)| {
+        .map(move |(k, l)| {
+            done += l.len() as u64 + 1;
+            progress::report(done.min(total), total, k as u64 + 1);
             (
                 k + 1,
                 std::str::from_utf8(l.strip_suffix(b"\r").unwrap_or(l)),

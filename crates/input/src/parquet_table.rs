@@ -336,7 +336,9 @@ impl ParquetTable {
             .map_err(|e| bad(1, e))?
             .map_err(|e| bad(1, e.to_string()))?;
         let mut line = 0;
+        let total = self.num_rows();
         loop {
+            crate::progress::report(line as u64, total, line as u64);
             // After a panic the iterator is never used again (the read
             // stops), so whatever state the unwind left it in is harmless.
             match guarded(|| rows.next()) {

@@ -107,9 +107,13 @@ impl<const N: usize> Table<N> {
             reason,
         };
         let width = self.header.len();
+        let total = self.reader.get_ref().get_ref().len() as u64;
         let mut record = csv::StringRecord::new();
+        let mut read = 0u64;
         loop {
             let start = self.reader.position().clone();
+            read += 1;
+            crate::progress::report(start.byte(), total, read);
             match self.reader.read_record(&mut record) {
                 Ok(false) => return Ok(()),
                 Ok(true) => {}

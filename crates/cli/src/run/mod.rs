@@ -15,7 +15,7 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
 use xsell_cli::history::OrderIndex;
-use xsell_cli::input::{read_catalog, read_events, Catalog, RawEvent, ReadStats};
+use xsell_cli::input::{progress, read_catalog, read_events, Catalog, RawEvent, ReadStats};
 use xsell_cli::sessions::Dataset;
 use xsell_cli::train::{tune_model, TrainConfig, TunedModel};
 use xsell_cli::validation::TuningData;
@@ -54,6 +54,34 @@ fn bar(len: u64, msg: &str) -> ProgressBar {
     );
     pb.set_message(msg.to_string());
     pb
+}
+
+/// Runs `read` of `path` under a bar with rows, rows/s and an ETA (on a
+/// terminal only; the bar is gone when the read ends).
+fn reading<T>(path: &Path, read: impl FnOnce() -> T) -> T {
+    let pb = ProgressBar::new(0);
+    pb.set_style(
+        ProgressStyle::with_template("reading {prefix} [{bar:30}] {percent}% {msg} ETA {eta}")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    pb.set_prefix(
+        path.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+    );
+    let shown = pb.clone();
+    let t0 = std::time::Instant::now();
+    let out = progress::watch(
+        move |p| {
+            shown.set_length(p.total);
+            shown.set_position(p.done);
+            let per_s = p.rows as f64 / t0.elapsed().as_secs_f64().max(1e-3);
+            shown.set_message(format!("{} rows, {:.0} rows/s", p.rows, per_s));
+        },
+        read,
+    );
+    pb.finish_and_clear();
+    out
 }
 
 fn report_skips(what: &Path, st: &ReadStats) {
@@ -100,7 +128,7 @@ fn report_skips(what: &Path, st: &ReadStats) {
 }
 
 fn load_events(path: &Path, inputs: &Inputs) -> Result<Vec<RawEvent>> {
-    let (ev, st) = read_events(path, inputs.format, inputs.bad_rows)?;
+    let (ev, st) = reading(path, || read_events(path, inputs.format, inputs.bad_rows))?;
     report_skips(path, &st);
     Ok(ev)
 }
@@ -109,7 +137,7 @@ fn load_catalog(inputs: &Inputs) -> Result<Option<Catalog>> {
     let Some((path, format)) = &inputs.catalog else {
         return Ok(None);
     };
-    let (c, st) = read_catalog(path, *format, inputs.bad_rows)?;
+    let (c, st) = reading(path, || read_catalog(path, *format, inputs.bad_rows))?;
     report_skips(path, &st);
     Ok(Some(c))
 }

@@ -1,6 +1,8 @@
 //! `xsell train`: read, tune, train, write the model.
 
-use super::{load_catalog, load_events, load_orders, report_skips, tuned_params, tuning_data};
+use super::{
+    load_catalog, load_events, load_orders, reading, report_skips, tuned_params, tuning_data,
+};
 use crate::plan::{TrainPlan, TrainSource};
 use anyhow::{Context, Result};
 use std::path::Path;
@@ -48,7 +50,7 @@ fn from_events(plan: &TrainPlan, events: &Path) -> Result<(ModelBuilder, String)
 }
 
 fn from_pair_counts(plan: &TrainPlan, path: &Path) -> Result<(ModelBuilder, String)> {
-    let (pairs, st) = read_pair_counts(path, plan.inputs.bad_rows)?;
+    let (pairs, st) = reading(path, || read_pair_counts(path, plan.inputs.bad_rows))?;
     report_skips(path, &st);
     let catalog = load_catalog(&plan.inputs)?;
     let builder = build_from_counts(
