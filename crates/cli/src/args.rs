@@ -83,6 +83,11 @@ pub enum Command {
         /// --no-tune (take at most one --exponents pair: the one the SQL used).
         #[arg(long, value_name = "FILE", conflicts_with = "events")]
         pair_counts: Option<PathBuf>,
+        /// With --pair-counts: take the scoring parameters (tuned weights,
+        /// half-life, θ) of a model trained with tuning on a sample of the
+        /// same shop, instead of the untuned defaults.
+        #[arg(long, value_name = "MODEL")]
+        params_from: Option<PathBuf>,
         /// Output model file.
         #[arg(long, short, default_value = "model.xsm")]
         out: PathBuf,

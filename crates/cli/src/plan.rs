@@ -74,6 +74,9 @@ pub enum PlanError {
         /// The flag that needs events.
         flag: &'static str,
     },
+    /// `--params-from` when training from events.
+    #[error("--params-from serves --pair-counts, which cannot tune; from an event log, xsell train tunes the parameters itself (or use --no-tune)")]
+    ParamsFromWithoutPairCounts,
     /// `--pair-counts` with more than one exponent pair.
     #[error("--pair-counts takes at most one --exponents pair (the one sql/pair_counts.sql normalised with), not {given}")]
     PairCountsExponents {
@@ -291,8 +294,9 @@ pub struct TrainPlan {
 pub enum TrainSource {
     /// An event log, counted in memory.
     Events(PathBuf),
-    /// A pair-count table written by `sql/pair_counts.sql`.
-    PairCounts(PathBuf),
+    /// A pair-count table written by `sql/pair_counts.sql`, and the model
+    /// whose scoring parameters to take (`--params-from`).
+    PairCounts(PathBuf, Option<PathBuf>),
 }
 
 /// A baseline of the results table.
@@ -644,6 +648,7 @@ impl Plan {
             Command::Train {
                 events,
                 pair_counts,
+                params_from,
                 out,
                 data,
             } => {
@@ -655,10 +660,16 @@ impl Plan {
                     (_, Some(p)) => {
                         let (tuning, config) = pair_count_config(&data, exponents_env)?;
                         (
-                            TrainSource::PairCounts(input("--pair-counts", p)?),
+                            TrainSource::PairCounts(
+                                input("--pair-counts", p)?,
+                                optional_input("--params-from", params_from)?,
+                            ),
                             tuning,
                             config,
                         )
+                    }
+                    (Some(_), None) if params_from.is_some() => {
+                        return Err(PlanError::ParamsFromWithoutPairCounts)
                     }
                     (Some(e), None) => (
                         TrainSource::Events(input("--events", e)?),
@@ -680,11 +691,16 @@ impl Plan {
                     tuning,
                     config,
                 };
-                let (flag, path) = match &plan.source {
-                    TrainSource::Events(p) => ("--events", p),
-                    TrainSource::PairCounts(p) => ("--pair-counts", p),
-                };
-                let mut files = vec![("--out", plan.out.as_path()), (flag, path)];
+                let mut files = vec![("--out", plan.out.as_path())];
+                match &plan.source {
+                    TrainSource::Events(p) => files.push(("--events", p)),
+                    TrainSource::PairCounts(p, from) => {
+                        files.push(("--pair-counts", p));
+                        if let Some(m) = from {
+                            files.push(("--params-from", m));
+                        }
+                    }
+                }
                 if let Some((c, _)) = &plan.inputs.catalog {
                     files.push(("--catalog", c));
                 }

@@ -349,6 +349,40 @@ fn a_model_is_built_from_pair_counts_and_its_links_listed() {
             "{flag}: {err}"
         );
     }
+    // A tuned model of a sample lends its scoring parameters.
+    let (train, _, catalog) = tiny_shop(dir.path());
+    let tuned = dir.path().join("tuned.xsm");
+    train_model(&train, &catalog, &tuned, &[]);
+    let lent = dir.path().join("lent.xsm");
+    succeed(
+        xsell()
+            .arg("train")
+            .arg("--pair-counts")
+            .arg(&pairs)
+            .arg("--params-from")
+            .arg(&tuned)
+            .arg("-o")
+            .arg(&lent),
+    );
+    let params = |m: &Path| {
+        let out = succeed(xsell().arg("inspect").arg(m));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find(|l| l.starts_with("params:"))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(params(&lent), params(&tuned));
+    assert_ne!(params(&lent), params(&model));
+    let out = xsell()
+        .arg("train")
+        .arg("--events")
+        .arg(&train)
+        .arg("--params-from")
+        .arg(&tuned)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
 }
 
 /// `xsell serve --placements`: a bad config stops the server with the

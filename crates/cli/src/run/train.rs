@@ -1,5 +1,6 @@
 //! `xsell train`: read, tune, train, write the model.
 
+use super::model::read_model;
 use super::{
     load_catalog, load_events, load_orders, reading, report_skips, tuned_params, tuning_data,
 };
@@ -8,13 +9,15 @@ use anyhow::{Context, Result};
 use std::path::Path;
 use xsell_cli::sessions::Dataset;
 use xsell_cli::train::{build_from_counts, read_pair_counts};
-use xsell_core::{ModelBuilder, ScoringParams};
+use xsell_core::{Model, ModelBuilder, ScoringParams};
 
 pub fn train(plan: &TrainPlan) -> Result<()> {
     let t0 = std::time::Instant::now();
     let (builder, what) = match &plan.source {
         TrainSource::Events(events) => from_events(plan, events)?,
-        TrainSource::PairCounts(path) => from_pair_counts(plan, path)?,
+        TrainSource::PairCounts(path, params_from) => {
+            from_pair_counts(plan, path, params_from.as_deref())?
+        }
     };
     let bytes = builder.build().context("building the model")?;
     let out = &plan.out;
@@ -49,7 +52,20 @@ fn from_events(plan: &TrainPlan, events: &Path) -> Result<(ModelBuilder, String)
     Ok((tuned.build(&data, catalog.as_ref()), what))
 }
 
-fn from_pair_counts(plan: &TrainPlan, path: &Path) -> Result<(ModelBuilder, String)> {
+fn from_pair_counts(
+    plan: &TrainPlan,
+    path: &Path,
+    params_from: Option<&Path>,
+) -> Result<(ModelBuilder, String)> {
+    let params = match params_from {
+        None => ScoringParams::default(),
+        Some(m) => {
+            let bytes = read_model(m)?;
+            let params = *Model::parse(&bytes)?.params().get();
+            eprintln!("scoring parameters from {}: {params:?}", m.display());
+            params
+        }
+    };
     let (pairs, st) = reading(path, || read_pair_counts(path, plan.inputs.bad_rows))?;
     report_skips(path, &st);
     let catalog = load_catalog(&plan.inputs)?;
@@ -58,7 +74,7 @@ fn from_pair_counts(plan: &TrainPlan, path: &Path) -> Result<(ModelBuilder, Stri
         &pairs.counts,
         catalog.as_ref(),
         &plan.config,
-        ScoringParams::default(),
+        params,
     );
     Ok((builder, format!("{} pair counts", pairs.links)))
 }
