@@ -22,27 +22,25 @@ fn main() {
             .map_or(0, |d| d.as_millis() as u64);
         xsell_core::shopper::utc_day(now)
     });
-    drop(xsell_cli::serve::SqliteStore::open(std::path::Path::new(file)).expect("open the store"));
-    let mut conn = rusqlite::Connection::open(file).expect("open the store");
-    let tx = conn.transaction().unwrap();
+    let store =
+        xsell_cli::serve::SqliteStore::open(std::path::Path::new(file)).expect("open the store");
     let mut rng = SplitMix64(7);
-    for cell in JourneyModel::default().sample(&mut rng, n) {
-        let mut ledger = Ledger::load(None, &day, Epsilon(2000));
-        let r = build_journey_report(
-            &mut rng,
-            &day,
-            cell,
-            Epsilon(1000),
-            &mut ledger,
-            Epsilon(2000),
-        )
-        .expect("within the day's budget");
-        tx.execute(
-            "INSERT INTO reports (day, placement, body) VALUES (?1, ?2, ?3)",
-            rusqlite::params![r.day, r.placement, r.to_json()],
-        )
-        .unwrap();
-    }
-    tx.commit().unwrap();
+    let reports: Vec<_> = JourneyModel::default()
+        .sample(&mut rng, n)
+        .into_iter()
+        .map(|cell| {
+            let mut ledger = Ledger::load(None, &day, Epsilon(2000));
+            build_journey_report(
+                &mut rng,
+                &day,
+                cell,
+                Epsilon(1000),
+                &mut ledger,
+                Epsilon(2000),
+            )
+            .expect("within the day's budget")
+        })
+        .collect();
+    store.insert_many(&reports).expect("store the reports");
     println!("{n} journey reports for {day} in {file}");
 }

@@ -154,7 +154,13 @@ fn analysis(reports: Vec<Report>, control: &str) -> serde_json::Value {
     let file = Valid::<Experiments>::from_json(&experiment_file(NAME, "cart", START, END)).unwrap();
     let configured = file.get().experiments.first();
     let req = Request::check(NAME, Some(START), Some(END), Some(control), configured).unwrap();
-    let a = analyze(&req, true, configured, reports).unwrap();
+    let a = analyze(
+        &req,
+        true,
+        configured,
+        xsell_cli::serve::tally::of_reports(&reports),
+    )
+    .unwrap();
     serde_json::to_value(a).unwrap()
 }
 

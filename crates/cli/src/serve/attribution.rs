@@ -5,12 +5,13 @@
 //! estimate (cents; 0 without any).
 
 use super::stats;
-use super::store::Store;
+use super::store::{Filter, Store};
+use super::tally::Tally;
 use serde::Serialize;
 use xsell_core::attribution::oracle::{CellEstimate, HrrSums, DOMAIN};
 use xsell_core::attribution::private::{attribute, Estimated};
 use xsell_core::privacy::mechanisms::Epsilon;
-use xsell_core::privacy::report::{Noised, Report, JOURNEY_PLACEMENT};
+use xsell_core::privacy::report::{Noised, JOURNEY_PLACEMENT};
 use xsell_core::shopper::{day_number, utc_day, MS_PER_DAY};
 
 /// The query.
@@ -68,26 +69,30 @@ pub fn days(q: &AttributionQuery, today_ms: u64) -> Result<Vec<String>, Attribut
     Ok((a..=b).map(|d| utc_day(d * MS_PER_DAY)).collect())
 }
 
-/// Decodes the journey reports (each ε on its own, the cells summed) and
-/// attributes them.
-pub fn estimate(journeys: &[Report], value_per_conversion: f64) -> Option<Estimated> {
+/// Decodes the journey reports counted in `journeys` (each ε on its own,
+/// the cells summed) and attributes them.
+pub fn estimate<'a>(
+    journeys: impl IntoIterator<Item = &'a Tally>,
+    value_per_conversion: f64,
+) -> Option<Estimated> {
     let mut sums: Vec<HrrSums> = Vec::new();
-    for r in journeys {
-        for v in &r.values {
-            if let Noised::Hrr { eps, row, bit, .. } = v {
-                let i = match sums.iter().position(|s| s.eps.0 == *eps) {
-                    Some(i) => i,
-                    None => {
-                        sums.push(HrrSums::new(Epsilon(*eps)));
-                        sums.len() - 1
-                    }
-                };
-                sums[i].add(&xsell_core::attribution::oracle::HrrValue {
+    for (v, times) in journeys.into_iter().flat_map(|t| &t.values) {
+        if let Noised::Hrr { eps, row, bit, .. } = v {
+            let i = match sums.iter().position(|s| s.eps.0 == *eps) {
+                Some(i) => i,
+                None => {
+                    sums.push(HrrSums::new(Epsilon(*eps)));
+                    sums.len() - 1
+                }
+            };
+            sums[i].add_times(
+                &xsell_core::attribution::oracle::HrrValue {
                     eps: *eps,
                     row: *row,
                     bit: *bit,
-                });
-            }
+                },
+                *times,
+            );
         }
     }
     let n: u64 = sums.iter().map(|s| s.n).sum();
@@ -110,31 +115,31 @@ pub fn estimate(journeys: &[Report], value_per_conversion: f64) -> Option<Estima
     Some(attribute(&cells, n, value_per_conversion))
 }
 
-/// The whole answer from the store.
+/// The whole answer from the store (days before `closed_before` read from
+/// their roll-ups, see [`Store::tallies`]).
 pub async fn answer(
     store: &Store,
     days: Vec<String>,
+    closed_before: Option<&str>,
 ) -> Result<AttributionAnswer, super::store::StoreError> {
-    let mut journeys = Vec::new();
-    let mut others = Vec::new();
-    for d in &days {
-        for r in store.reports(d, None).await? {
-            if r.placement == JOURNEY_PLACEMENT {
-                journeys.push(r);
-            } else {
-                others.push(r);
-            }
-        }
-    }
-    let value = stats::compute(&others)
+    let from = days.first().cloned().unwrap_or_default();
+    let to = days.last().cloned().unwrap_or_default();
+    let tallies = store
+        .tallies(&Filter::days(&from, &to), closed_before)
+        .await?;
+    let (journeys, others): (Vec<_>, Vec<_>) = tallies
+        .into_iter()
+        .partition(|(g, _)| g.placement == JOURNEY_PLACEMENT);
+    let value = stats::compute(others.iter().map(|(_, t)| t))
         .order_value_mean_cents
         .map_or(0.0, |e| e.value.max(0.0));
-    let estimate = tokio::task::spawn_blocking(move || estimate(&journeys, value))
-        .await
-        .map_err(|e| super::store::StoreError::Task(e.to_string()))?;
+    let estimate =
+        tokio::task::spawn_blocking(move || estimate(journeys.iter().map(|(_, t)| t), value))
+            .await
+            .map_err(|e| super::store::StoreError::Task(e.to_string()))?;
     Ok(AttributionAnswer {
-        from: days.first().cloned().unwrap_or_default(),
-        to: days.last().cloned().unwrap_or_default(),
+        from,
+        to,
         value_per_conversion_cents: value,
         estimate,
     })

@@ -574,7 +574,7 @@ mod tests {
                     .then(|| stats::one_metric_report(rng, &day, metric, eps))
             })
             .collect();
-        stats::compute(&reports)
+        stats::of_reports(&reports)
             .ctr
             .expect("clicks and impressions")
     }

@@ -29,10 +29,11 @@
 use super::chi2::chi2_sf;
 use super::sequential::{self, Decision};
 use super::stats::{self, Stats};
+use super::tally::{Tallies, Tally};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use xsell_core::privacy::estimate::{self, Estimate};
-use xsell_core::privacy::report::{valid_placement, Report};
+use xsell_core::privacy::report::valid_placement;
 use xsell_core::shopper::{day_number, ArmKind, Experiment};
 
 /// The longest range of days one request may analyse.
@@ -422,26 +423,23 @@ pub struct Day {
 
 /// The arms' KPIs day by day: each day's reports of an arm analysed alone,
 /// as the whole range is ([`stats::compute`], [`Kpis::of`]).
-fn daily(names: &[String], by_arm: &mut BTreeMap<String, Vec<Report>>) -> Vec<Day> {
+fn daily(names: &[String], by_arm: &BTreeMap<String, BTreeMap<String, Tally>>) -> Vec<Day> {
     let mut days: BTreeMap<String, BTreeMap<usize, DailyArm>> = BTreeMap::new();
     for (k, name) in names.iter().enumerate() {
-        let Some(reports) = by_arm.get_mut(name) else {
+        let Some(arm_days) = by_arm.get(name) else {
             continue;
         };
-        reports.sort_by(|a, b| a.day.cmp(&b.day));
-        for one_day in reports.chunk_by(|a, b| a.day == b.day) {
-            let kpis = Kpis::of(&stats::compute(one_day));
+        for (day, tally) in arm_days {
+            let kpis = Kpis::of(&stats::compute([tally]));
             let arm = DailyArm {
                 name: name.clone(),
-                reports: one_day.len() as u64,
+                reports: tally.reports,
                 ctr: kpis.ctr,
                 conversion_rate: kpis.conversion_rate,
                 order_rate: kpis.order_rate,
                 order_value_per_day_cents: kpis.order_value_per_day_cents,
             };
-            days.entry(one_day[0].day.clone())
-                .or_default()
-                .insert(k, arm);
+            days.entry(day.clone()).or_default().insert(k, arm);
         }
     }
     days.into_iter()
@@ -665,23 +663,29 @@ pub fn analyze(
     request: &Request,
     file_served: bool,
     configured: Option<&Experiment>,
-    reports: Vec<Report>,
+    tallies: Tallies,
 ) -> Result<Analysis, ExperimentError> {
-    if reports.is_empty() && configured.is_none() {
+    let total: u64 = tallies.values().map(|t| t.reports).sum();
+    if total == 0 && configured.is_none() {
         return Err(ExperimentError::NotFound {
             experiment: request.name.clone(),
             from: request.from.clone(),
             to: request.to.clone(),
         });
     }
-    let total = reports.len() as u64;
-    let mut placements: Vec<String> = reports.iter().map(|r| r.placement.clone()).collect();
+    let mut placements: Vec<String> = tallies.keys().map(|g| g.placement.clone()).collect();
     placements.sort();
     placements.dedup();
-    let mut by_arm: BTreeMap<String, Vec<Report>> = BTreeMap::new();
-    for r in reports {
-        let arm = r.arm.clone().unwrap_or_default();
-        by_arm.entry(arm).or_default().push(r);
+    // arm -> day -> the reports of that arm that day (placements merged).
+    let mut by_arm: BTreeMap<String, BTreeMap<String, Tally>> = BTreeMap::new();
+    for (group, tally) in &tallies {
+        let arm = group.arm.clone().unwrap_or_default();
+        by_arm
+            .entry(arm)
+            .or_default()
+            .entry(group.day.clone())
+            .or_default()
+            .merge(tally);
     }
     // The file's arms in its order (even those without reports), then the
     // others by name.
@@ -706,20 +710,19 @@ pub fn analyze(
         None => names.iter().min().cloned().unwrap_or_default(),
     };
     let mut by_day: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-    for (arm, reports) in &by_arm {
-        for r in reports {
+    for (arm, days) in &by_arm {
+        for (day, tally) in days {
             *by_day
-                .entry(r.day.clone())
+                .entry(day.clone())
                 .or_default()
                 .entry(arm.clone())
-                .or_default() += 1;
+                .or_default() += tally.reports;
         }
     }
     let arms: Vec<ArmResult> = names
         .iter()
         .map(|name| {
-            let reports = by_arm.get(name).map(Vec::as_slice).unwrap_or_default();
-            let s = stats::compute(reports);
+            let s = stats::compute(by_arm.get(name).into_iter().flat_map(BTreeMap::values));
             let file_arm = configured.and_then(|e| e.arms.iter().find(|a| &a.name == name));
             ArmResult {
                 name: name.clone(),
@@ -801,7 +804,7 @@ pub fn analyze(
         srm,
         srm_reason,
         sequential: summary,
-        daily: daily(&names, &mut by_arm),
+        daily: daily(&names, &by_arm),
     })
 }
 
@@ -811,10 +814,26 @@ mod tests {
     use xsell_core::privacy::exact::{uniform_below, RandomBits, SplitMix64};
     use xsell_core::privacy::ledger::Ledger;
     use xsell_core::privacy::mechanisms::Epsilon;
-    use xsell_core::privacy::report::{build_report, metric_value, DayCounts, Metric};
+    use xsell_core::privacy::report::{build_report, metric_value, DayCounts, Metric, Report};
     use xsell_core::shopper::Arm;
 
     const NAME: &str = "grid-test";
+
+    /// The analysis of reports held in memory, through their tallies (the
+    /// store's `GROUP BY` gives the same).
+    fn analyze(
+        request: &Request,
+        file_served: bool,
+        configured: Option<&Experiment>,
+        reports: Vec<Report>,
+    ) -> Result<Analysis, ExperimentError> {
+        super::analyze(
+            request,
+            file_served,
+            configured,
+            crate::serve::tally::of_reports(&reports),
+        )
+    }
 
     fn experiment(weights: &[(&str, u32)]) -> Experiment {
         Experiment {

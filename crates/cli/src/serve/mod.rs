@@ -35,6 +35,7 @@ pub mod experiment;
 pub mod sequential;
 pub mod stats;
 pub mod store;
+pub mod tally;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -47,7 +48,7 @@ use std::time::Instant;
 use xsell_core::privacy::report::{Report, MAX_REPORT_BYTES};
 
 pub use auth::AdminToken;
-pub use store::{PgStore, SqliteStore, Store, StoreError, Stored};
+pub use store::{Filter, PgStore, SqliteStore, Store, StoreError, Stored};
 
 /// The path segment of the duration calculator under `/v1/experiments/`,
 /// which an experiment of that name could not be analysed under.
@@ -283,6 +284,16 @@ impl AppState {
         }
     }
 
+    /// Days before this one (`YYYY-MM-DD`) take no more reports: the
+    /// window's first day less one more, for a report committed at
+    /// midnight. `None` without a window (tests and simulations of past
+    /// days), so no day is ever rolled up there.
+    pub fn closed_before(&self) -> Option<String> {
+        let w = self.config.day_window?;
+        let back = jiff::Span::new().days(i64::from(w.days_back) + 1);
+        utc_today().checked_sub(back).ok().map(|d| d.to_string())
+    }
+
     /// The store (for tests and tools).
     pub fn store(&self) -> &Store {
         &self.store
@@ -407,7 +418,7 @@ async fn get_attribution(
         Ok(d) => d,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
     };
-    match attribution::answer(&state.store, days).await {
+    match attribution::answer(&state.store, days, state.closed_before().as_deref()).await {
         Ok(a) => Json(a).into_response(),
         Err(e) => error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -423,8 +434,13 @@ struct StatsQuery {
 }
 
 async fn get_stats(State(state): State<Arc<AppState>>, Query(q): Query<StatsQuery>) -> Response {
-    match state.store.reports(&q.day, q.placement.as_deref()).await {
-        Ok(reports) => Json(stats::compute(&reports)).into_response(),
+    let filter = Filter {
+        placement: q.placement,
+        ..Filter::day(&q.day)
+    };
+    let closed = state.closed_before();
+    match state.store.tallies(&filter, closed.as_deref()).await {
+        Ok(tallies) => Json(stats::compute(tallies.values())).into_response(),
         Err(e) => error(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("storage failed: {e}"),
@@ -526,11 +542,12 @@ async fn get_experiment(
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
     };
-    let reports = match state
-        .store
-        .experiment_reports(&request.name, &request.from, &request.to)
-        .await
-    {
+    let filter = Filter {
+        experiment: Some(request.name.clone()),
+        ..Filter::days(&request.from, &request.to)
+    };
+    let closed = state.closed_before();
+    let tallies = match state.store.tallies(&filter, closed.as_deref()).await {
         Ok(r) => r,
         Err(e) => {
             return error(
@@ -539,7 +556,7 @@ async fn get_experiment(
             )
         }
     };
-    match experiment::analyze(&request, file.is_some(), configured, reports) {
+    match experiment::analyze(&request, file.is_some(), configured, tallies) {
         Ok(a) => Json(a).into_response(),
         Err(e @ ExperimentError::NotFound { .. }) => error(StatusCode::NOT_FOUND, e.to_string()),
         Err(e) => error(StatusCode::BAD_REQUEST, e.to_string()),

@@ -7,6 +7,7 @@
 //! their error includes the shoppers' own spread, which comparing two arms
 //! of an experiment needs. Every interval comes from [`Estimate::new`].
 
+use super::tally::{metric_name as name, Tally};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use xsell_core::privacy::estimate::{self, Estimate};
@@ -275,13 +276,6 @@ fn quantile_edge(shares: &[f64], edges: &[u64], q: f64) -> Option<u64> {
     None
 }
 
-fn name(m: Metric) -> String {
-    serde_json::to_value(m)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 /// Combines the per-ε share estimates of one histogram bucket by bucket.
 /// Inverse variance, as for the means: ε is the widget's setting, never a
 /// function of the data, so every ε group estimates the same shares, and a
@@ -300,8 +294,8 @@ fn combine_histograms(groups: &[Vec<Estimate>]) -> Vec<Estimate> {
         .collect()
 }
 
-/// Computes the stats of a set of reports.
-pub fn compute(reports: &[Report]) -> Stats {
+/// Computes the stats of the reports counted in `tallies`.
+pub fn compute<'a>(tallies: impl IntoIterator<Item = &'a Tally>) -> Stats {
     // (metric, eps, bound) -> (n, ones) for counts; (metric, eps) -> (n, bit counts) for histograms.
     let mut counts: BTreeMap<(String, u32, u32), (u64, u64)> = BTreeMap::new();
     let mut hists: BTreeMap<(String, u32), (u64, Vec<u64>)> = BTreeMap::new();
@@ -310,8 +304,11 @@ pub fn compute(reports: &[Report]) -> Stats {
     let mut moments: BTreeMap<(usize, u32), Moments> = BTreeMap::new();
     // eps -> Σ of the product of the two statistics' per-report values.
     let mut cross: BTreeMap<u32, f64> = BTreeMap::new();
-    for r in reports {
-        for v in &r.values {
+    let mut reports = 0;
+    for t in tallies {
+        reports += t.reports;
+        for (v, times) in &t.values {
+            let times = *times;
             match v {
                 Noised::OneBit {
                     metric,
@@ -320,8 +317,8 @@ pub fn compute(reports: &[Report]) -> Stats {
                     bit,
                 } => {
                     let e = counts.entry((name(*metric), *eps, *bound)).or_default();
-                    e.0 += 1;
-                    e.1 += u64::from(*bit);
+                    e.0 += times;
+                    e.1 += times * u64::from(*bit);
                 }
                 // Journeys are read by the attribution, not the KPIs.
                 Noised::Hrr { .. } => {}
@@ -335,21 +332,23 @@ pub fn compute(reports: &[Report]) -> Stats {
                     let e = hists
                         .entry((name(*metric), *eps))
                         .or_insert_with(|| (0, vec![0; bits.len()]));
-                    e.0 += 1;
+                    e.0 += times;
                     for (c, b) in e.1.iter_mut().zip(bits) {
-                        *c += u64::from(*b);
+                        *c += times * u64::from(*b);
                     }
+                    let n = times as f64;
                     for (k, stat) in linear.iter().enumerate() {
                         if stat.metric == *metric {
                             let w = stat.weighted_bits(bits);
                             let m = moments.entry((k, *eps)).or_default();
-                            m.n += 1;
-                            m.sum += w;
-                            m.sum_sq += w * w;
+                            m.n += times;
+                            m.sum += n * w;
+                            m.sum_sq += n * w * w;
                         }
                     }
                     if *metric == ORDER_RATE.metric {
-                        *cross.entry(*eps).or_default() += ORDER_RATE.weighted_bits(bits)
+                        *cross.entry(*eps).or_default() += n
+                            * ORDER_RATE.weighted_bits(bits)
                             * ORDER_VALUE_PER_DAY.weighted_bits(bits);
                     }
                 }
@@ -417,7 +416,7 @@ pub fn compute(reports: &[Report]) -> Stats {
         _ => None,
     };
     Stats {
-        reports: reports.len() as u64,
+        reports,
         ctr: rate("clicks"),
         add_to_cart_rate: rate("add_to_cart"),
         dismissal_rate: rate("dismissals"),
@@ -431,6 +430,12 @@ pub fn compute(reports: &[Report]) -> Stats {
         order_rate,
         order_value_per_day_cents,
     }
+}
+
+/// The stats of reports held in memory (tests and tools): what
+/// [`compute`] gives for the store's tallies of the same reports.
+pub fn of_reports(reports: &[Report]) -> Stats {
+    compute(super::tally::of_reports(reports).values())
 }
 
 /// A report carrying `metric` of `day`, noised at `eps`, as the widget
@@ -548,7 +553,7 @@ mod epsilon_group_tests {
         let low = relevance_reports(21, 4_000, 1_000);
         let high = relevance_reports(22, 2_000, 2_000);
         let both: Vec<Report> = low.iter().chain(&high).cloned().collect();
-        let (s_low, s_high, s_both) = (compute(&low), compute(&high), compute(&both));
+        let (s_low, s_high, s_both) = (of_reports(&low), of_reports(&high), of_reports(&both));
         for (k, e) in relevance(&s_both).iter().enumerate() {
             assert_eq!(e.n, 6_000, "bucket {k}: every report counts");
             // Both groups contribute: the combination is tighter than either.
@@ -592,7 +597,7 @@ mod epsilon_group_tests {
             .map(|r| {
                 let mut reports = relevance_reports(1_000 + r, 600, 1_000);
                 reports.extend(relevance_reports(5_000 + r, 300, 2_000));
-                relevance(&compute(&reports))[k]
+                relevance(&of_reports(&reports))[k]
             })
             .collect();
         let errors: Vec<f64> = draws.iter().map(|e| e.value - TRUTH[k]).collect();
@@ -652,7 +657,7 @@ mod linear_tests {
         let runs = 300u64;
         let draws: Vec<(Estimate, Estimate)> = (0..runs)
             .map(|r| {
-                let s = compute(&order_reports(40_000 + r, 1_000));
+                let s = of_reports(&order_reports(40_000 + r, 1_000));
                 (s.order_rate.unwrap(), s.order_value_per_day_cents.unwrap())
             })
             .collect();
@@ -696,7 +701,7 @@ mod linear_tests {
         let runs = 200u64;
         let n = 1_000u64;
         let draws: Vec<Stats> = (0..runs)
-            .map(|r| compute(&order_reports(60_000 + r, n)))
+            .map(|r| of_reports(&order_reports(60_000 + r, n)))
             .collect();
         for (name, stat, pick) in [
             ("order_rate", &ORDER_RATE, 0usize),
@@ -740,10 +745,10 @@ mod linear_tests {
     #[test]
     fn agreeing_order_reports_still_have_an_honest_error() {
         let one = order_reports(7, 1);
-        let s = compute(&[one.clone(), one.clone(), one].concat());
+        let s = of_reports(&[one.clone(), one.clone(), one].concat());
         let rate = s.order_rate.unwrap();
         assert!(rate.std_error > 0.0 && rate.low < rate.value, "{rate:?}");
         assert!(s.order_value_per_day_cents.unwrap().std_error > 0.0);
-        assert_eq!(compute(&[]).order_rate, None);
+        assert_eq!(of_reports(&[]).order_rate, None);
     }
 }

@@ -147,11 +147,19 @@ impl HrrSums {
 
     /// Adds a report of this ε (others are refused: `false`).
     pub fn add(&mut self, v: &HrrValue) -> bool {
+        self.add_times(v, 1)
+    }
+
+    /// Adds `times` reports of value `v` (others than this ε are
+    /// refused: `false`), as the collector's counts of equal values give
+    /// them.
+    pub fn add_times(&mut self, v: &HrrValue, times: u64) -> bool {
         if v.eps != self.eps.0 || v.row as usize >= K {
             return false;
         }
-        self.sums[v.row as usize] += if v.bit { 1 } else { -1 };
-        self.n += 1;
+        let times_signed = i64::try_from(times).unwrap_or(i64::MAX);
+        self.sums[v.row as usize] += if v.bit { times_signed } else { -times_signed };
+        self.n += times;
         true
     }
 
