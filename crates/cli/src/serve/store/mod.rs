@@ -63,33 +63,34 @@ impl Stored {
 }
 
 /// The tables both backends share (`{serial}`: the backend's
-/// auto-incrementing key). Idempotent; the columns added since schema 1
+/// auto-incrementing key; `{text}`: its text type, bytewise ordered, as
+/// the `GROUP BY` and `ORDER BY` of the tally queries sort it). Idempotent; the columns added since schema 1
 /// are added to an old `reports` table by each backend first. The group
 /// indexes hold every column the tally queries group by, in their order,
 /// so a `GROUP BY` over raw rows reads the index alone, already sorted
 /// (schema 1's `(day, placement)` index is replaced).
-fn tables(serial: &str) -> String {
+fn tables(serial: &str, text: &str) -> String {
     format!(
         "CREATE TABLE IF NOT EXISTS reports (
              id {serial},
-             day TEXT NOT NULL,
-             placement TEXT NOT NULL,
-             body TEXT NOT NULL,
-             report_id TEXT,
-             experiment TEXT,
-             arm TEXT
+             day {text} NOT NULL,
+             placement {text} NOT NULL,
+             body {text} NOT NULL,
+             report_id {text},
+             experiment {text},
+             arm {text}
          );
          CREATE INDEX IF NOT EXISTS reports_group ON reports(day, placement, experiment, arm);
          DROP INDEX IF EXISTS reports_day_placement;
          CREATE UNIQUE INDEX IF NOT EXISTS reports_report_id ON reports(report_id);
          CREATE TABLE IF NOT EXISTS report_values (
              report BIGINT NOT NULL,
-             day TEXT NOT NULL,
-             placement TEXT NOT NULL,
-             experiment TEXT,
-             arm TEXT,
-             mech TEXT NOT NULL,
-             metric TEXT NOT NULL,
+             day {text} NOT NULL,
+             placement {text} NOT NULL,
+             experiment {text},
+             arm {text},
+             mech {text} NOT NULL,
+             metric {text} NOT NULL,
              eps INTEGER NOT NULL,
              bound INTEGER NOT NULL,
              bits INTEGER NOT NULL,
@@ -98,22 +99,22 @@ fn tables(serial: &str) -> String {
          );
          CREATE INDEX IF NOT EXISTS report_values_group
              ON report_values(day, placement, experiment, arm, mech, metric, eps, bound, bits, width, cell_row);
-         CREATE TABLE IF NOT EXISTS rollup_days (day TEXT PRIMARY KEY);
+         CREATE TABLE IF NOT EXISTS rollup_days (day {text} PRIMARY KEY);
          CREATE TABLE IF NOT EXISTS rollup_reports (
-             day TEXT NOT NULL,
-             placement TEXT NOT NULL,
-             experiment TEXT,
-             arm TEXT,
+             day {text} NOT NULL,
+             placement {text} NOT NULL,
+             experiment {text},
+             arm {text},
              n BIGINT NOT NULL
          );
          CREATE INDEX IF NOT EXISTS rollup_reports_group ON rollup_reports(day, placement, experiment, arm, n);
          CREATE TABLE IF NOT EXISTS rollup_values (
-             day TEXT NOT NULL,
-             placement TEXT NOT NULL,
-             experiment TEXT,
-             arm TEXT,
-             mech TEXT NOT NULL,
-             metric TEXT NOT NULL,
+             day {text} NOT NULL,
+             placement {text} NOT NULL,
+             experiment {text},
+             arm {text},
+             mech {text} NOT NULL,
+             metric {text} NOT NULL,
              eps INTEGER NOT NULL,
              bound INTEGER NOT NULL,
              bits INTEGER NOT NULL,
@@ -123,7 +124,7 @@ fn tables(serial: &str) -> String {
          );
          CREATE INDEX IF NOT EXISTS rollup_values_group
              ON rollup_values(day, placement, experiment, arm, mech, metric, eps, bound, bits, width, cell_row, n);
-         CREATE TABLE IF NOT EXISTS xsell_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+         CREATE TABLE IF NOT EXISTS xsell_meta (key {text} PRIMARY KEY, value {text} NOT NULL);"
     )
 }
 
@@ -167,21 +168,40 @@ fn first_open_day(filter: &Filter, closed_before: Option<&str>) -> String {
     }
 }
 
-/// The roll-up of day `{day}` (the backend's placeholder): the two
-/// `INSERT … SELECT … GROUP BY` statements.
-fn rollup_statements(day: &str) -> (String, String) {
+/// The roll-up of the days `{days}` selects (the backend's condition on
+/// `day`): the two `INSERT … SELECT … GROUP BY` statements.
+fn rollup_statements(days: &str) -> (String, String) {
     let g = GROUP_COLUMNS;
     let v = VALUE_COLUMNS;
     (
         format!(
             "INSERT INTO rollup_reports ({g}, n)
-             SELECT {g}, COUNT(*) FROM reports WHERE day = {day} GROUP BY {g}"
+             SELECT {g}, COUNT(*) FROM reports WHERE {days} GROUP BY {g}"
         ),
         format!(
             "INSERT INTO rollup_values ({g}, {v}, n)
-             SELECT {g}, {v}, COUNT(*) FROM report_values WHERE day = {day} GROUP BY {g}, {v}"
+             SELECT {g}, {v}, COUNT(*) FROM report_values WHERE {days} GROUP BY {g}, {v}"
         ),
     )
+}
+
+/// The closed days of `filter` (those before `closed_before`) that
+/// `rolled` (the days already rolled up) lacks: the ones to roll up now.
+/// Days without reports are rolled up too (to nothing), so each closed day
+/// is looked at once, and the check costs no scan of the reports.
+fn days_to_roll_up(filter: &Filter, closed_before: &str, rolled: &[String]) -> Vec<String> {
+    use xsell_core::shopper::{day_number, utc_day, MS_PER_DAY};
+    let (Some(from), Some(to), Some(closed)) = (
+        day_number(&filter.from),
+        day_number(&filter.to),
+        day_number(closed_before),
+    ) else {
+        return Vec::new();
+    };
+    (from..=to.min(closed.saturating_sub(1)))
+        .map(|d| utc_day(d * MS_PER_DAY))
+        .filter(|d| !rolled.contains(d))
+        .collect()
 }
 
 /// Which stored reports a tally query reads: days `from` to `to`

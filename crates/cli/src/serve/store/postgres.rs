@@ -3,13 +3,18 @@
 //! acknowledgement with the server's default `synchronous_commit = on`.
 
 use super::{
-    check_reports_columns, collect, first_open_day, parse_version, rollup_statements, tables,
-    tally_queries, value_columns, Filter, ReportCount, StoreError, Stored, ValueCount,
-    SCHEMA_VERSION,
+    check_reports_columns, collect, days_to_roll_up, first_open_day, parse_version,
+    rollup_statements, tables, tally_queries, value_columns, Filter, ReportCount, StoreError,
+    Stored, ValueCount, SCHEMA_VERSION,
 };
 use crate::serve::tally::{Group, Tallies, ValueColumns};
 use tokio_postgres::{Client, Row};
 use xsell_core::privacy::report::Report;
+
+/// Text ordered by bytes: the days, names and mechanisms are ASCII, and
+/// the tally queries sort by them (the database's locale order is several
+/// times slower and orders nothing better).
+const TEXT: &str = "TEXT COLLATE \"C\"";
 
 /// Serialises schema changes between collector processes starting at once
 /// (`pg_advisory_xact_lock`; the number only has to be xsell's own).
@@ -221,29 +226,35 @@ impl PgStore {
         Ok(collect(reports, values))
     }
 
-    /// Rolls up every day of `filter` before `before` that has reports and
-    /// no roll-up yet, each in one statement: a second collector rolling
-    /// the same day up waits on `rollup_days`' key and then adds nothing.
+    /// Rolls up the closed days of `filter` not rolled up yet, in one
+    /// statement: a second collector rolling the same days up waits on
+    /// `rollup_days`' key and then adds nothing.
     async fn roll_up(&self, filter: &Filter, before: &str) -> Result<(), StoreError> {
-        let days = self
+        let rolled: Vec<String> = self
             .client
             .query(
-                "SELECT DISTINCT day FROM reports WHERE day BETWEEN $1 AND $2 AND day < $3
-                 AND day NOT IN (SELECT day FROM rollup_days) ORDER BY day",
-                &[&filter.from, &filter.to, &before],
+                "SELECT day FROM rollup_days WHERE day BETWEEN $1 AND $2",
+                &[&filter.from, &filter.to],
             )
-            .await?;
-        let (reports_sql, values_sql) = rollup_statements("(SELECT day FROM d)");
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let days = days_to_roll_up(filter, before, &rolled);
+        if days.is_empty() {
+            return Ok(());
+        }
+        let (reports_sql, values_sql) = rollup_statements("day IN (SELECT day FROM d)");
         let sql = format!(
-            "WITH d AS (INSERT INTO rollup_days (day) VALUES ($1) ON CONFLICT DO NOTHING RETURNING day),
+            "WITH d AS (
+                 INSERT INTO rollup_days (day) SELECT unnest($1::TEXT[])
+                 ON CONFLICT DO NOTHING RETURNING day
+             ),
              a AS ({reports_sql}),
              b AS ({values_sql})
              SELECT COUNT(*) FROM d"
         );
-        for day in days {
-            let day: String = day.get(0);
-            self.client.query_one(&sql, &[&day]).await?;
-        }
+        self.client.query_one(&sql, &[&days]).await?;
         Ok(())
     }
 
@@ -300,14 +311,21 @@ async fn prepare_schema(client: &mut Client) -> Result<(), StoreError> {
         None
     };
     if !columns.is_empty() {
-        tx.batch_execute(
-            "ALTER TABLE reports ADD COLUMN IF NOT EXISTS report_id TEXT;
-             ALTER TABLE reports ADD COLUMN IF NOT EXISTS experiment TEXT;
-             ALTER TABLE reports ADD COLUMN IF NOT EXISTS arm TEXT;",
-        )
+        tx.batch_execute(&format!(
+            "ALTER TABLE reports ADD COLUMN IF NOT EXISTS report_id {TEXT};
+             ALTER TABLE reports ADD COLUMN IF NOT EXISTS experiment {TEXT};
+             ALTER TABLE reports ADD COLUMN IF NOT EXISTS arm {TEXT};"
+        ))
         .await?;
+        if version.unwrap_or(1) < SCHEMA_VERSION {
+            tx.batch_execute(&format!(
+                "ALTER TABLE reports ALTER COLUMN day TYPE {TEXT}, ALTER COLUMN placement TYPE {TEXT};"
+            ))
+            .await?;
+        }
     }
-    tx.batch_execute(&tables("BIGSERIAL PRIMARY KEY")).await?;
+    tx.batch_execute(&tables("BIGSERIAL PRIMARY KEY", TEXT))
+        .await?;
     if version.unwrap_or(1) < SCHEMA_VERSION {
         fill_typed_columns(&tx, &place).await?;
     }

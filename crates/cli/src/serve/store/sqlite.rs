@@ -1,9 +1,9 @@
 //! The SQLite backend: one file, WAL, `synchronous = FULL`.
 
 use super::{
-    check_reports_columns, collect, first_open_day, parse_version, rollup_statements, tables,
-    tally_queries, value_columns, Filter, ReportCount, StoreError, Stored, ValueCount,
-    SCHEMA_VERSION,
+    check_reports_columns, collect, days_to_roll_up, first_open_day, parse_version,
+    rollup_statements, tables, tally_queries, value_columns, Filter, ReportCount, StoreError,
+    Stored, ValueCount, SCHEMA_VERSION,
 };
 use crate::serve::tally::{Group, Tallies, ValueColumns};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -208,19 +208,20 @@ fn insert_values(
     Ok(())
 }
 
-/// Rolls up every day of `filter` before `before` that has reports and no
-/// roll-up yet, each in its own transaction.
+/// Rolls up the closed days of `filter` not rolled up yet, in one
+/// transaction.
 fn roll_up(conn: &mut Connection, filter: &Filter, before: &str) -> Result<(), StoreError> {
-    let days: Vec<String> = conn
-        .prepare_cached(
-            "SELECT DISTINCT day FROM reports WHERE day BETWEEN ?1 AND ?2 AND day < ?3
-             AND day NOT IN (SELECT day FROM rollup_days) ORDER BY day",
-        )?
-        .query_map(params![filter.from, filter.to, before], |r| r.get(0))?
+    let rolled: Vec<String> = conn
+        .prepare_cached("SELECT day FROM rollup_days WHERE day BETWEEN ?1 AND ?2")?
+        .query_map(params![filter.from, filter.to], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    let (reports_sql, values_sql) = rollup_statements("?1");
+    let days = days_to_roll_up(filter, before, &rolled);
+    if days.is_empty() {
+        return Ok(());
+    }
+    let (reports_sql, values_sql) = rollup_statements("day = ?1");
+    let tx = conn.transaction()?;
     for day in days {
-        let tx = conn.transaction()?;
         // Another connection may have rolled it up meanwhile: then this
         // inserts nothing and adds nothing.
         if tx.execute(
@@ -231,8 +232,8 @@ fn roll_up(conn: &mut Connection, filter: &Filter, before: &str) -> Result<(), S
             tx.execute(&reports_sql, [&day])?;
             tx.execute(&values_sql, [&day])?;
         }
-        tx.commit()?;
     }
+    tx.commit()?;
     Ok(())
 }
 
@@ -277,7 +278,7 @@ fn prepare_schema(tx: &Transaction, place: &str) -> Result<(), StoreError> {
             }
         }
     }
-    tx.execute_batch(&tables("INTEGER PRIMARY KEY"))?;
+    tx.execute_batch(&tables("INTEGER PRIMARY KEY", "TEXT"))?;
     if version.unwrap_or(1) < SCHEMA_VERSION {
         fill_typed_columns(tx, place)?;
     }
