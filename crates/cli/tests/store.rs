@@ -6,7 +6,7 @@
 //! not a collector's is refused with what to do.
 
 mod common;
-use common::{backends, block, Backend};
+use common::{backends, block, collector, free_addr, post, Backend};
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -198,50 +198,6 @@ fn the_databases_group_by_counts_are_those_of_the_reports_and_closed_days_roll_u
 
 /// An admin token file for the collector processes.
 const TOKEN: &str = "store-test-admin-token-0123456789";
-
-fn free_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
-
-/// `xsell serve` on `addr` over `db`, stopped when dropped.
-struct Collector(std::process::Child);
-
-impl Drop for Collector {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn collector(db: &str, addr: SocketAddr, token_file: &std::path::Path) -> Collector {
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_xsell"))
-        .args(["serve", "--addr", &addr.to_string(), "--db", db])
-        .arg("--admin-token-file")
-        .arg(token_file)
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while std::net::TcpStream::connect(addr).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "collector did not start"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    Collector(child)
-}
-
-fn post(addr: SocketAddr, body: &str) -> u16 {
-    match ureq::post(&format!("http://{addr}/v1/reports")).send_string(body) {
-        Ok(r) => r.status(),
-        Err(ureq::Error::Status(code, _)) => code,
-        Err(e) => panic!("transport error: {e}"),
-    }
-}
 
 fn stats(addr: SocketAddr, day: &str) -> serde_json::Value {
     let text = ureq::get(&format!("http://{addr}/v1/stats?day={day}"))

@@ -277,6 +277,10 @@ pub enum StoreError {
     /// PostgreSQL failed.
     #[error("postgres: {0}")]
     Postgres(#[from] tokio_postgres::Error),
+    /// No database connection could be had in time (the server is down
+    /// or unreachable, or every connection is busy).
+    #[error("postgres: no connection: {0}")]
+    Unavailable(String),
     /// The blocking task failed.
     #[error("storage task failed: {0}")]
     Task(String),

@@ -1,6 +1,13 @@
 //! The PostgreSQL backend: for when one machine is not enough (several
 //! collectors in front of one database). Commits are durable on
 //! acknowledgement with the server's default `synchronous_commit = on`.
+//!
+//! Connections come from a pool (`deadpool-postgres`, [`POOL_SIZE`] at
+//! most). A connection the server closed (a restart, a network cut) is
+//! found at its next use and replaced by a new one, so the collector
+//! reconnects by itself: while the database is away, requests fail within
+//! [`WAIT`] (the widget gets 503 and keeps the report), and once it is back
+//! they are served again.
 
 use super::{
     check_reports_columns, collect, days_to_roll_up, first_open_day, parse_version,
@@ -8,6 +15,10 @@ use super::{
     Stored, ValueCount, SCHEMA_VERSION,
 };
 use crate::serve::tally::{Group, Tallies, ValueColumns};
+use deadpool_postgres::{
+    Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
+};
+use std::time::Duration;
 use tokio_postgres::{Client, Row};
 use xsell_core::privacy::report::Report;
 
@@ -58,9 +69,24 @@ const INSERT_MANY: &str = "WITH r AS (
      )
      SELECT COUNT(*) FROM r";
 
+/// Connections one collector process keeps to the database at most.
+pub const POOL_SIZE: usize = 8;
+/// How long a request waits for a connection, or for a new connection to
+/// be made, before it fails (503).
+pub const WAIT: Duration = Duration::from_secs(5);
+
 /// PostgreSQL store.
 pub struct PgStore {
-    client: Client,
+    pool: Pool,
+}
+
+impl From<PoolError> for StoreError {
+    fn from(e: PoolError) -> Self {
+        match e {
+            PoolError::Backend(e) => StoreError::Postgres(e),
+            other => StoreError::Unavailable(other.to_string()),
+        }
+    }
 }
 
 impl PgStore {
@@ -68,14 +94,33 @@ impl PgStore {
     /// updates the tables, and refuses a database whose `reports` table is
     /// not xsell's or whose schema is newer.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let (mut client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                eprintln!("postgres connection closed: {e}");
-            }
-        });
+        let config: tokio_postgres::Config = url.parse()?;
+        let manager = Manager::from_config(
+            config,
+            tokio_postgres::NoTls,
+            ManagerConfig {
+                // A connection is checked (`is_closed`) before reuse.
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(WAIT))
+            .create_timeout(Some(WAIT))
+            .recycle_timeout(Some(WAIT))
+            .build()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let store = Self { pool };
+        let mut client = store.client().await?;
         prepare_schema(&mut client).await?;
-        Ok(Self { client })
+        drop(client);
+        Ok(store)
+    }
+
+    /// A connection from the pool.
+    async fn client(&self) -> Result<Object, StoreError> {
+        Ok(self.pool.get().await?)
     }
 
     /// See [`super::Store::insert`].
@@ -85,7 +130,8 @@ impl PgStore {
         let mechs: Vec<&str> = values.iter().map(|v| v.mech.as_str()).collect();
         let metrics: Vec<&str> = values.iter().map(|v| v.metric.as_str()).collect();
         let row = self
-            .client
+            .client()
+            .await?
             .query_one(
                 INSERT,
                 &[
@@ -148,7 +194,8 @@ impl PgStore {
         let value_text =
             |f: fn(&(String, ValueColumns)) -> &str| values.iter().map(f).collect::<Vec<&str>>();
         let row = self
-            .client
+            .client()
+            .await?
             .query_one(
                 INSERT_MANY,
                 &[
@@ -190,9 +237,10 @@ impl PgStore {
             &filter.experiment,
             &open,
         ];
+        let client = self.client().await?;
         let (reports, values) = tokio::try_join!(
-            self.client.query(&reports_sql, &p),
-            self.client.query(&values_sql, &p)
+            client.query(&reports_sql, &p),
+            client.query(&values_sql, &p)
         )?;
         let group = |row: &Row| Group {
             day: row.get(0),
@@ -230,8 +278,8 @@ impl PgStore {
     /// statement: a second collector rolling the same days up waits on
     /// `rollup_days`' key and then adds nothing.
     async fn roll_up(&self, filter: &Filter, before: &str) -> Result<(), StoreError> {
-        let rolled: Vec<String> = self
-            .client
+        let client = self.client().await?;
+        let rolled: Vec<String> = client
             .query(
                 "SELECT day FROM rollup_days WHERE day BETWEEN $1 AND $2",
                 &[&filter.from, &filter.to],
@@ -254,14 +302,15 @@ impl PgStore {
              b AS ({values_sql})
              SELECT COUNT(*) FROM d"
         );
-        self.client.query_one(&sql, &[&days]).await?;
+        client.query_one(&sql, &[&days]).await?;
         Ok(())
     }
 
     /// The days rolled up so far, oldest first.
     pub async fn rolled_up_days(&self) -> Result<Vec<String>, StoreError> {
         let rows = self
-            .client
+            .client()
+            .await?
             .query("SELECT day FROM rollup_days ORDER BY day", &[])
             .await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
@@ -270,7 +319,8 @@ impl PgStore {
     /// Number of stored reports.
     pub async fn count(&self) -> Result<u64, StoreError> {
         let row = self
-            .client
+            .client()
+            .await?
             .query_one("SELECT COUNT(*) FROM reports", &[])
             .await?;
         Ok(row.get::<_, i64>(0) as u64)
