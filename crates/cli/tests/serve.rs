@@ -360,6 +360,57 @@ fn rate_limit_answers_429_without_storing() {
         count(&state),
         codes.iter().filter(|&&c| c == 204).count() as u64
     );
+    // The refusal asks the sender to come back.
+    let (status, retry_after) = refusal(addr, &client_report(99, &DayCounts::default()));
+    assert_eq!((status, retry_after.as_deref()), (429, Some("1")));
+}
+
+/// Status and `Retry-After` of a refused report.
+fn refusal(addr: SocketAddr, body: &str) -> (u16, Option<String>) {
+    match ureq::post(&format!("http://{addr}/v1/reports")).send_string(body) {
+        Ok(r) => (r.status(), r.header("retry-after").map(str::to_string)),
+        Err(ureq::Error::Status(code, r)) => (code, r.header("retry-after").map(str::to_string)),
+        Err(e) => panic!("transport error: {e}"),
+    }
+}
+
+/// Past the reports it may store at once the collector refuses at once:
+/// 503 with `Retry-After`, nothing stored (the widget keeps the report).
+/// With no room at all every report is refused, whatever its content.
+#[test]
+fn past_capacity_reports_are_refused_at_once_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir
+        .path()
+        .join("full.sqlite")
+        .to_string_lossy()
+        .into_owned();
+    let (addr, state) = start(
+        &spec,
+        None,
+        ServeConfig {
+            max_in_flight: 0,
+            ..admin_config()
+        },
+    );
+    for seed in 0..5 {
+        let (status, retry_after) = refusal(addr, &client_report(seed, &DayCounts::default()));
+        assert_eq!((status, retry_after.as_deref()), (503, Some("1")));
+    }
+    assert_eq!(count(&state), 0);
+    // One at a time is room enough for one sender.
+    let (addr, state) = start(
+        &spec,
+        None,
+        ServeConfig {
+            max_in_flight: 1,
+            ..admin_config()
+        },
+    );
+    for seed in 0..5 {
+        assert_eq!(post(addr, &client_report(seed, &DayCounts::default())), 204);
+    }
+    assert_eq!(count(&state), 5);
 }
 
 #[test]

@@ -8,7 +8,9 @@
 //!   widget's retry), once the earlier copy is: each id is stored and
 //!   counted once ([`store::Stored`]); 400 for anything malformed (nothing
 //!   stored); 413 above 4 KiB; 429 when the global rate limit is hit (the
-//!   limit is a single token bucket, so no address is ever stored); 403
+//!   limit is a single token bucket, so no address is ever stored) and 503
+//!   past [`ServeConfig::max_in_flight`] reports being stored or when
+//!   storage fails, both at once and with `Retry-After`; 403
 //!   from a browser on an origin that is not the shop's; CORS for the
 //!   shop's origins ([`cors`]).
 //! - `GET /v1/stats?day=YYYY-MM-DD[&placement=name]`: [`stats::Stats`].
@@ -127,7 +129,19 @@ pub struct ServeConfig {
     /// the check stops other sites' pages from posting through their
     /// visitors' browsers, not a sender that forges headers.
     pub origins: Vec<String>,
+    /// Reports being stored at once at most ([`DEFAULT_MAX_IN_FLIGHT`]);
+    /// past it a report is refused at once (503 with `Retry-After`)
+    /// instead of waiting, so what is accepted is stored quickly and
+    /// waiting requests cannot pile up in memory.
+    pub max_in_flight: usize,
 }
+
+/// Reports in flight at most by default: about 10 ms of SQLite commits
+/// at the sustained rate on the reference machine (README, "Load").
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
+
+/// Seconds a refused sender is asked to wait (`Retry-After`).
+const RETRY_AFTER_SECONDS: &str = "1";
 
 /// Which report days the collector stores: from `days_back` days before its
 /// own UTC date (the window a widget retries an unacknowledged report in)
@@ -226,6 +240,7 @@ impl Default for ServeConfig {
             admin_token: AdminToken::random(),
             day_window: Some(DayWindow::default()),
             origins: Vec::new(),
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
         }
     }
 }
@@ -242,6 +257,7 @@ pub struct AppState {
     configs: Configs,
     config: ServeConfig,
     bucket: Mutex<Bucket>,
+    in_flight: tokio::sync::Semaphore,
 }
 
 impl AppState {
@@ -258,10 +274,12 @@ impl AppState {
         config: ServeConfig,
     ) -> Arc<Self> {
         let tokens = config.rate_per_second;
+        let in_flight = tokio::sync::Semaphore::new(config.max_in_flight);
         Arc::new(Self {
             store,
             model,
             configs,
+            in_flight,
             config,
             bucket: Mutex::new(Bucket {
                 tokens,
@@ -368,6 +386,16 @@ fn error(status: StatusCode, message: String) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
+/// A refusal for load (429, 503) that asks the sender to come back later.
+fn busy(status: StatusCode, message: String) -> Response {
+    let mut r = error(status, message);
+    r.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+    );
+    r
+}
+
 pub(crate) async fn post_report(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -386,11 +414,18 @@ pub(crate) async fn post_report(
         }
     }
     if !state.take_token() {
-        return error(
+        return busy(
             StatusCode::TOO_MANY_REQUESTS,
             "rate limit reached; retry later".into(),
         );
     }
+    // Held until the report is stored (or refused).
+    let Ok(_storing) = state.in_flight.try_acquire() else {
+        return busy(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the collector is at capacity; retry later".into(),
+        );
+    };
     let report = match Report::parse(&body) {
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
@@ -402,7 +437,7 @@ pub(crate) async fn post_report(
     // committed, and the widget only needs to know it may stop sending.
     match state.store.insert(&report).await {
         Ok(Stored::New | Stored::Duplicate) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => error(
+        Err(e) => busy(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("storage failed, report not stored: {e}"),
         ),
