@@ -95,10 +95,30 @@ function addRows(tbody, rows, fmt) {
   }
 }
 
+/** Says when the day's reports are not what honest widgets send. */
+function plausibilityText(p) {
+  const box = $('plausibility');
+  const why = [];
+  if (p?.metric_mix?.warning) {
+    const m = p.metric_mix;
+    const counts = Object.entries(m.per_metric).map(([k, n]) => `${k} ${n}`).join(', ');
+    why.push(`the reports' metrics are not drawn evenly, as every widget draws them (χ² = ${m.statistic.toFixed(1)}, p = ${m.p_value.toPrecision(2)}; ${counts})`);
+  }
+  for (const x of p?.impossible_rates ?? []) {
+    const which = x.bucket == null ? x.metric : `${x.metric} bucket ${x.bucket}`;
+    why.push(`${which} has ${(100 * x.share).toFixed(1)}% ones where widgets give ${(100 * x.possible[0]).toFixed(1)}–${(100 * x.possible[1]).toFixed(1)}% (${x.n} values)`);
+  }
+  box.hidden = why.length === 0;
+  box.textContent = why.length
+    ? `These reports do not look like honest widgets': ${why.join('; ')}. Forged or broken senders may have moved the numbers below.`
+    : '';
+}
+
 async function show(day, placement) {
   const q = new URLSearchParams({ day });
   if (placement) q.set('placement', placement);
   const r = await adminFetch(`/v1/stats?${q}`);
+  $('plausibility').hidden = true;
   const charts = $('charts');
   const tbody = document.querySelector('#table tbody');
   charts.replaceChildren();
@@ -108,6 +128,7 @@ async function show(day, placement) {
     return;
   }
   const s = await r.json();
+  plausibilityText(s.plausibility);
   const extra = [
     s.order_value_mean_cents ? `average order $${(s.order_value_mean_cents.value / 100).toFixed(2)} (95% interval $${(s.order_value_mean_cents.low / 100).toFixed(2)} to $${(s.order_value_mean_cents.high / 100).toFixed(2)})` : null,
     s.latency_p50_us != null ? `latency median ≤ ${s.latency_p50_us / 1000} ms` : null,

@@ -5,7 +5,8 @@
 //! STORE is a `postgres://` URL of a scratch database; without it (or with
 //! `-`) a fresh SQLite file is used. Starts the real collector in-process
 //! on 127.0.0.1, then sends valid noised reports from THREADS client
-//! threads for SECONDS seconds (default 10 s, 8 threads, at most 120 s).
+//! threads for SECONDS seconds (default 10 s, 8 threads (at most 1024), at
+//! most 120 s).
 //!
 //! Without RATE each thread waits for its acknowledgement before the next
 //! report (closed loop): the sustained rate. With RATE (reports/s) the
@@ -44,7 +45,7 @@ fn main() {
         .get(2)
         .and_then(|s| s.parse().ok())
         .unwrap_or(8)
-        .clamp(1, 64);
+        .clamp(1, 1024);
     let dir = std::env::temp_dir().join(format!("xsell-loadgen-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let spec = args
@@ -93,6 +94,10 @@ fn main() {
     let bodies = std::sync::Arc::new(bodies);
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let t0 = Instant::now();
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u32)
+        ^ std::process::id();
     // Per thread: (latency, acknowledged) of every report sent.
     let handles: Vec<_> = (0..threads)
         .map(|t| {
@@ -113,9 +118,12 @@ fn main() {
                         next += g;
                     }
                     let (body, id) = &bodies[k % bodies.len()];
+                    // This run's nonce, the thread and the sequence number:
+                    // unique within the run and against earlier runs on
+                    // the same database.
                     let fresh = format!(
                         "{:0w$x}",
-                        ((t as u128) << 64) | k as u128,
+                        (u128::from(run) << 96) | ((t as u128) << 48) | k as u128,
                         w = REPORT_ID_LEN
                     );
                     let body = body.replacen(id.as_str(), &fresh, 1);

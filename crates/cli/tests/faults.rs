@@ -13,8 +13,17 @@ use std::time::Duration;
 
 const TOKEN: &str = "faults-test-admin-token-0123456789";
 
+/// The phases of the crash test: up, down (crashed, not yet restarting),
+/// restarting, up again; a request that spans two phases is in none.
+const UP: u8 = 0;
+const DOWN: u8 = 1;
+const RESTARTING: u8 = 2;
+const UP_AGAIN: u8 = 3;
+const BETWEEN: u8 = 255;
+
 /// What the collector answered for each report id, sent by one thread at
-/// a steady pace until `stop`, with the phase each answer came in.
+/// a steady pace until `stop`, with the phase the request was in: the
+/// phase it started and ended in when they agree, else [`BETWEEN`].
 fn send_until(
     addr: std::net::SocketAddr,
     today: &str,
@@ -26,8 +35,11 @@ fn send_until(
     while !stop.load(Ordering::Relaxed) {
         seed += 1;
         let (id, body) = todays_report(seed, today);
+        let started = phase.load(Ordering::SeqCst);
         let status = try_post(addr, &body);
-        out.push((id, body, status, phase.load(Ordering::Relaxed)));
+        let ended = phase.load(Ordering::SeqCst);
+        let during = if started == ended { started } else { BETWEEN };
+        out.push((id, body, status, during));
         std::thread::sleep(Duration::from_millis(2));
     }
     out
@@ -61,15 +73,16 @@ fn a_postgresql_crash_under_load_answers_503_meanwhile_and_loses_nothing_acknowl
     let addr = free_addr();
     let _collector = collector(&pg.url(), addr, &token);
     let today = xsell_cli::serve::utc_today().to_string();
-    let (stop, phase) = (AtomicBool::new(false), AtomicU8::new(0));
+    let (stop, phase) = (AtomicBool::new(false), AtomicU8::new(UP));
     let sent = std::thread::scope(|s| {
         let sender = s.spawn(|| send_until(addr, &today, &stop, &phase));
         std::thread::sleep(Duration::from_millis(1500));
         pg.crash();
-        phase.store(1, Ordering::Relaxed);
+        phase.store(DOWN, Ordering::SeqCst);
         std::thread::sleep(Duration::from_millis(2000));
+        phase.store(RESTARTING, Ordering::SeqCst);
         pg.up();
-        phase.store(2, Ordering::Relaxed);
+        phase.store(UP_AGAIN, Ordering::SeqCst);
         // The pool finds its dead connections at their next use.
         std::thread::sleep(Duration::from_millis(3000));
         stop.store(true, Ordering::Relaxed);
@@ -80,27 +93,31 @@ fn a_postgresql_crash_under_load_answers_503_meanwhile_and_loses_nothing_acknowl
             .filter(|(_, _, st, p)| *p == ph && (*st == Some(204)) == ok)
             .count()
     };
-    assert!(count(0, true) > 20, "before the crash: {}", count(0, true));
     assert!(
-        count(1, false) > 0,
+        count(UP, true) > 20,
+        "before the crash: {}",
+        count(UP, true)
+    );
+    assert!(
+        count(DOWN, false) > 0,
         "nothing was refused while the database was down"
     );
     assert_eq!(
-        count(1, true),
+        count(DOWN, true),
         0,
         "acknowledged while the database was down"
     );
     assert!(
-        count(2, true) > 20,
+        count(UP_AGAIN, true) > 20,
         "no reconnection: {} acknowledged after",
-        count(2, true)
+        count(UP_AGAIN, true)
     );
     eprintln!(
         "postgres crash: {} acknowledged before, {} refused while down, {} refused and {} acknowledged after the restart",
-        count(0, true),
-        count(1, false),
-        count(2, false),
-        count(2, true)
+        count(UP, true),
+        count(DOWN, false),
+        count(UP_AGAIN, false),
+        count(UP_AGAIN, true)
     );
     // Nothing but 204 and 503: the collector never answered anything else.
     for (_, _, st, _) in &sent {

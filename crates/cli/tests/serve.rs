@@ -259,6 +259,20 @@ fn simulated_clients_give_debiased_estimates_within_their_intervals() {
             r.std_error > 0.0 && (r.value - 3.9).abs() < 4.5 * r.std_error,
             "{spec}: relevance mean {r:?} (truth 3.9)"
         );
+        // Honest widgets' reports look like honest widgets' reports.
+        assert_eq!(stats["plausibility"]["warning"], false, "{spec}");
+        assert_eq!(stats["plausibility"]["metric_mix"]["reports"], clients);
+        // A forger adds 15 % of valid reports, each a set clicks bit at the
+        // widget's ε: the metric mix gives it away.
+        for k in 0..450u64 {
+            let forged = format!(
+                r#"{{"v":5,"id":"{k:032x}","day":"{DAY}","placement":"cart","values":[{{"mech":"1bit","metric":"clicks","eps":2000,"bound":3,"bit":true}}]}}"#
+            );
+            assert_eq!(post(addr, &forged), 204, "a forged report is valid");
+        }
+        let after = self::stats(addr);
+        assert_eq!(after["plausibility"]["warning"], true, "{spec}");
+        assert_eq!(after["plausibility"]["metric_mix"]["warning"], true);
     }
 }
 

@@ -13,7 +13,8 @@
 //!   storage fails, both at once and with `Retry-After`; 403
 //!   from a browser on an origin that is not the shop's; CORS for the
 //!   shop's origins ([`cors`]).
-//! - `GET /v1/stats?day=YYYY-MM-DD[&placement=name]`: [`stats::Stats`].
+//! - `GET /v1/stats?day=YYYY-MM-DD[&placement=name]`: [`stats::Stats`]
+//!   and the day's [`plausible::Plausibility`] (forged-report checks).
 //! - `GET /v1/experiments/{name}?from=YYYY-MM-DD&to=YYYY-MM-DD[&control=arm]`:
 //!   [`experiment::Analysis`], the arms' KPIs, each arm against the control
 //!   and the sample-ratio check (the range defaults to the experiment's
@@ -34,6 +35,7 @@ pub mod chi2;
 pub mod cors;
 pub mod duration;
 pub mod experiment;
+pub mod plausible;
 pub mod sequential;
 pub mod stats;
 pub mod store;
@@ -468,6 +470,15 @@ struct StatsQuery {
     placement: Option<String>,
 }
 
+/// The answer of `/v1/stats`: the estimates, and whether the reports
+/// could all have come from honest widgets ([`plausible`]).
+#[derive(serde::Serialize)]
+struct DayStats {
+    #[serde(flatten)]
+    stats: stats::Stats,
+    plausibility: plausible::Plausibility,
+}
+
 async fn get_stats(State(state): State<Arc<AppState>>, Query(q): Query<StatsQuery>) -> Response {
     let filter = Filter {
         placement: q.placement,
@@ -475,7 +486,11 @@ async fn get_stats(State(state): State<Arc<AppState>>, Query(q): Query<StatsQuer
     };
     let closed = state.closed_before();
     match state.store.tallies(&filter, closed.as_deref()).await {
-        Ok(tallies) => Json(stats::compute(tallies.values())).into_response(),
+        Ok(tallies) => Json(DayStats {
+            stats: stats::compute(tallies.values()),
+            plausibility: plausible::check(tallies.values()),
+        })
+        .into_response(),
         Err(e) => error(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("storage failed: {e}"),

@@ -38,7 +38,7 @@ pub const REPORT_ID_LEN: usize = 32;
 pub const MAX_REPORT_BYTES: usize = 4096;
 
 /// What a value measures, with its fixed domain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// Cards actually seen that day (clipped at 50).
