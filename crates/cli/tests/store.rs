@@ -6,7 +6,7 @@
 //! not a collector's is refused with what to do.
 
 mod common;
-use common::{backends, block, collector, free_addr, post, Backend};
+use common::{backends, block, collector, free_addr, post, todays_report, Backend};
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -223,28 +223,8 @@ fn two_collector_processes_share_one_database_and_give_one_set_of_stats() {
         );
         // Today's reports: the real collector keeps its day window.
         let today = xsell_cli::serve::utc_today().to_string();
-        let mut rng = SplitMix64(9);
         let bodies: Vec<String> = (0..300u64)
-            .map(|k| {
-                let mut ledger = Ledger::load(None, &today, Epsilon(2000));
-                let counts = DayCounts {
-                    impressions: uniform_below(&mut rng, 20),
-                    clicks: k % 2,
-                    ..Default::default()
-                };
-                build_report(
-                    &mut rng,
-                    &today,
-                    "cart",
-                    None,
-                    &counts,
-                    Epsilon(2000),
-                    &mut ledger,
-                    Epsilon(2000),
-                )
-                .unwrap()
-                .to_json()
-            })
+            .map(|k| todays_report(9_000 + k, &today).1)
             .collect();
         // Both take reports at once, and every tenth is retried on the
         // other process (a widget whose first answer was lost).

@@ -329,6 +329,19 @@ fn value_columns(r: &Report) -> Result<Vec<ValueColumns>, String> {
         .collect()
 }
 
+/// A stored body read back for the schema-2 backfill: the report and its
+/// typed values, or why stored report `id` of `place` cannot be read.
+fn typed_body(place: &str, id: i64, body: &str) -> Result<(Report, Vec<ValueColumns>), StoreError> {
+    let unreadable = |reason: String| StoreError::Unreadable {
+        place: place.into(),
+        id,
+        reason,
+    };
+    let r = Report::parse(body.as_bytes()).map_err(|e| unreadable(e.to_string()))?;
+    let values = value_columns(&r).map_err(unreadable)?;
+    Ok((r, values))
+}
+
 /// The schema version in `xsell_meta`, `None` without one.
 fn parse_version(place: &str, text: Option<String>) -> Result<Option<u32>, StoreError> {
     let Some(text) = text else {

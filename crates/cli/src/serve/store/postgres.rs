@@ -11,8 +11,8 @@
 
 use super::{
     check_reports_columns, collect, days_to_roll_up, first_open_day, parse_version,
-    rollup_statements, tables, tally_queries, value_columns, Filter, ReportCount, StoreError,
-    Stored, ValueCount, SCHEMA_VERSION,
+    rollup_statements, tables, tally_queries, typed_body, value_columns, Filter, ReportCount,
+    StoreError, Stored, ValueCount, SCHEMA_VERSION,
 };
 use crate::serve::tally::{Group, Tallies, ValueColumns};
 use deadpool_postgres::{
@@ -407,13 +407,7 @@ async fn fill_typed_columns(
         .await?;
     for row in rows {
         let (id, body): (i64, String) = (row.get(0), row.get(1));
-        let unreadable = |reason: String| StoreError::Unreadable {
-            place: place.into(),
-            id,
-            reason,
-        };
-        let r = Report::parse(body.as_bytes()).map_err(|e| unreadable(e.to_string()))?;
-        let values = value_columns(&r).map_err(unreadable)?;
+        let (r, values) = typed_body(place, id, &body)?;
         tx.execute(
             "UPDATE reports SET experiment = $1, arm = $2 WHERE id = $3",
             &[&r.experiment, &r.arm, &id],
