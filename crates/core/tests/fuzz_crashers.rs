@@ -1,12 +1,14 @@
 //! Every input a fuzz target ever found (and the hand-made hostile seeds)
 //! is replayed against its own parser, with the fuzz target's checks: the
 //! model reader must not panic; an accepted report must re-validate and
-//! round-trip; an attribution keeps its bounds. A missing or empty folder fails: the replay must replay.
+//! round-trip; an attribution keeps its bounds; an accepted placement config
+//! or experiment file round-trips. A missing or empty folder fails: the replay must replay.
 
 use std::path::{Path, PathBuf};
 use xsell_core::attribution::Paths;
 use xsell_core::privacy::report::Report;
-use xsell_core::{Event, Model, Recommender, Request};
+use xsell_core::shopper::{Experiments, Placements};
+use xsell_core::{Event, Model, Recommender, Request, Valid};
 
 fn inputs(target: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -63,5 +65,25 @@ fn path_summary_crashers_stay_fixed() {
         let bytes = std::fs::read(&path).unwrap();
         let at = Paths::from_bytes(&bytes).attribute();
         assert!(at.check().is_ok(), "{}: {:?}", path.display(), at.check());
+    }
+}
+
+#[test]
+fn shop_config_crashers_stay_fixed() {
+    for path in inputs("shop_config") {
+        let bytes = std::fs::read(&path).unwrap();
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            continue;
+        };
+        if let Ok(p) = Valid::<Placements>::from_json(text) {
+            let json = serde_json::to_string(p.get()).unwrap();
+            let again = Valid::<Placements>::from_json(&json).expect("accepted configs round-trip");
+            assert_eq!(again.get(), p.get(), "{}", path.display());
+        }
+        if let Ok(e) = Valid::<Experiments>::from_json(text) {
+            let json = serde_json::to_string(e.get()).unwrap();
+            let again = Valid::<Experiments>::from_json(&json).expect("accepted files round-trip");
+            assert_eq!(again.get(), e.get(), "{}", path.display());
+        }
     }
 }
