@@ -160,6 +160,18 @@ pub enum Command {
         /// Without it every origin is accepted.
         #[arg(long = "origin", value_name = "ORIGIN")]
         origins: Vec<String>,
+        /// Reports a day from one source (an IPv4 address or an IPv6 /64)
+        /// at most; past it 429 until the next UTC day. Sources are kept
+        /// only as hashes under a key made afresh each day, in memory.
+        /// 0: no cap.
+        #[arg(long, default_value_t = 5000, value_name = "N")]
+        per_source_per_day: u32,
+        /// Behind a proxy or load balancer: the request header that holds
+        /// the client's address (its last entry is taken, the one the
+        /// proxy added), e.g. x-forwarded-for. Without it, the address of
+        /// the connection.
+        #[arg(long, value_name = "HEADER")]
+        client_ip_header: Option<String>,
     },
     /// Simulate an experiment on real baskets: devices walk through the
     /// widget's core, send noised reports to a collector over HTTP, and the

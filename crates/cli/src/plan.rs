@@ -396,6 +396,10 @@ pub struct ServePlan {
     pub admin_token_file: Option<PathBuf>,
     /// The shop's origins.
     pub origins: Vec<String>,
+    /// Reports a day per source (`None`: no cap).
+    pub per_source_per_day: Option<u32>,
+    /// The header with the client's address behind a proxy.
+    pub client_ip_header: Option<String>,
 }
 
 /// `xsell simulate`.
@@ -933,6 +937,8 @@ impl Plan {
                 experiments,
                 admin_token_file,
                 origins,
+                per_source_per_day,
+                client_ip_header,
             } => {
                 for o in &origins {
                     let rest = o
@@ -953,6 +959,8 @@ impl Plan {
                     experiments: optional_input("--experiments", experiments)?,
                     admin_token_file: optional_input("--admin-token-file", admin_token_file)?,
                     origins,
+                    per_source_per_day: (per_source_per_day > 0).then_some(per_source_per_day),
+                    client_ip_header,
                 })
             }
         })

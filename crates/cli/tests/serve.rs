@@ -427,6 +427,78 @@ fn past_capacity_reports_are_refused_at_once_with_retry_after() {
     assert_eq!(count(&state), 5);
 }
 
+/// A report posted with `x-forwarded-for: xff`: status and `Retry-After`.
+fn post_from(addr: SocketAddr, xff: &str, body: &str) -> (u16, Option<String>) {
+    let r = ureq::post(&format!("http://{addr}/v1/reports"))
+        .set("x-forwarded-for", xff)
+        .send_string(body);
+    match r {
+        Ok(r) => (r.status(), r.header("retry-after").map(str::to_string)),
+        Err(ureq::Error::Status(code, r)) => (code, r.header("retry-after").map(str::to_string)),
+        Err(e) => panic!("transport error: {e}"),
+    }
+}
+
+/// One source gets its day's share and then 429 until the next UTC day;
+/// behind a proxy each client's address (the header's last entry, the one
+/// the proxy added) has its own share, whatever the client put before it.
+#[test]
+fn each_source_gets_its_share_of_reports_a_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir
+        .path()
+        .join("caps.sqlite")
+        .to_string_lossy()
+        .into_owned();
+    let (addr, state) = start(
+        &spec,
+        None,
+        ServeConfig {
+            per_source_per_day: Some(3),
+            ..admin_config()
+        },
+    );
+    let codes: Vec<u16> = (0..5)
+        .map(|seed| post(addr, &client_report(seed, &DayCounts::default())))
+        .collect();
+    assert_eq!(codes, [204, 204, 204, 429, 429]);
+    let (status, retry_after) = refusal(addr, &client_report(9, &DayCounts::default()));
+    let wait: u64 = retry_after.unwrap().parse().unwrap();
+    assert_eq!(status, 429);
+    assert!(
+        (1..=86_400).contains(&wait),
+        "until the next UTC day: {wait}"
+    );
+    assert_eq!(count(&state), 3);
+
+    let (addr, state) = start(
+        &spec,
+        None,
+        ServeConfig {
+            per_source_per_day: Some(2),
+            client_ip_header: Some("x-forwarded-for".into()),
+            ..admin_config()
+        },
+    );
+    let mut seed = 100;
+    let mut send = |xff: &str| {
+        seed += 1;
+        post_from(addr, xff, &client_report(seed, &DayCounts::default())).0
+    };
+    // A client cannot escape its cap by putting addresses before its own.
+    let a: Vec<u16> = [
+        "198.51.100.1",
+        "10.0.0.1, 198.51.100.1",
+        "10.0.0.2, 198.51.100.1",
+    ]
+    .iter()
+    .map(|x| send(x))
+    .collect();
+    assert_eq!(a, [204, 204, 429]);
+    assert_eq!(send("203.0.113.9"), 204, "another client, its own share");
+    assert_eq!(count(&state), 3 + 3);
+}
+
 #[test]
 fn kill_9_loses_no_acknowledged_report() {
     let dir = tempfile::tempdir().unwrap();

@@ -138,6 +138,8 @@ pub fn serve(plan: &ServePlan) -> Result<()> {
         let config = xsell_cli::serve::ServeConfig {
             admin_token: token.clone(),
             origins: plan.origins.clone(),
+            per_source_per_day: plan.per_source_per_day,
+            client_ip_header: plan.client_ip_header.clone(),
             ..Default::default()
         };
         let state = xsell_cli::serve::AppState::with_configs(store, model, configs, config);

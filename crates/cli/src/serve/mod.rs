@@ -37,6 +37,7 @@ pub mod duration;
 pub mod experiment;
 pub mod plausible;
 pub mod sequential;
+pub mod sources;
 pub mod stats;
 pub mod store;
 pub mod tally;
@@ -136,6 +137,13 @@ pub struct ServeConfig {
     /// instead of waiting, so what is accepted is stored quickly and
     /// waiting requests cannot pile up in memory.
     pub max_in_flight: usize,
+    /// Reports a day from one source at most ([`sources`]); `None`: no
+    /// cap (the library's default, for tests and tools that send from
+    /// loopback; `xsell serve` caps at 5,000).
+    pub per_source_per_day: Option<u32>,
+    /// The header holding the client's address behind a proxy (its last
+    /// entry); `None`: the connection's address.
+    pub client_ip_header: Option<String>,
 }
 
 /// Reports in flight at most by default: about 10 ms of SQLite commits
@@ -243,6 +251,8 @@ impl Default for ServeConfig {
             day_window: Some(DayWindow::default()),
             origins: Vec::new(),
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            per_source_per_day: None,
+            client_ip_header: None,
         }
     }
 }
@@ -260,6 +270,7 @@ pub struct AppState {
     config: ServeConfig,
     bucket: Mutex<Bucket>,
     in_flight: tokio::sync::Semaphore,
+    sources: Option<Mutex<sources::Caps>>,
 }
 
 impl AppState {
@@ -277,7 +288,11 @@ impl AppState {
     ) -> Arc<Self> {
         let tokens = config.rate_per_second;
         let in_flight = tokio::sync::Semaphore::new(config.max_in_flight);
+        let sources = config
+            .per_source_per_day
+            .map(|n| Mutex::new(sources::Caps::new(n)));
         Arc::new(Self {
+            sources,
             store,
             model,
             configs,
@@ -398,9 +413,39 @@ fn busy(status: StatusCode, message: String) -> Response {
     r
 }
 
+/// The client's address: the last entry of the configured header (the one
+/// the trusted proxy added), else the connection's.
+fn client_ip(
+    header: Option<&str>,
+    headers: &HeaderMap,
+    extensions: &axum::http::Extensions,
+) -> Option<std::net::IpAddr> {
+    match header {
+        Some(name) => headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
+            .and_then(|s| s.trim().parse().ok()),
+        None => extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip()),
+    }
+}
+
+/// Seconds until the next UTC day, when a capped source may send again.
+fn seconds_to_next_day() -> u64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    86_400 - now % 86_400
+}
+
 pub(crate) async fn post_report(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     body: Bytes,
 ) -> Response {
     let origins = &state.config.origins;
@@ -413,6 +458,29 @@ pub(crate) async fn post_report(
                 StatusCode::FORBIDDEN,
                 "reports are accepted from the shop's own origins only".into(),
             );
+        }
+    }
+    if let Some(caps) = &state.sources {
+        // A request whose source cannot be read (no connection address,
+        // a proxy header missing or malformed) is not capped.
+        let ip = client_ip(
+            state.config.client_ip_header.as_deref(),
+            &headers,
+            &extensions,
+        );
+        let over = ip.is_some_and(|ip| {
+            let mut caps = caps.lock().unwrap_or_else(|e| e.into_inner());
+            caps.admit(today_number(), ip) == sources::Admit::OverCap
+        });
+        if over {
+            let mut r = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "this source has sent its reports for today; retry tomorrow".into(),
+            );
+            if let Ok(v) = header::HeaderValue::from_str(&seconds_to_next_day().to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return r;
         }
     }
     if !state.take_token() {
@@ -722,7 +790,8 @@ pub fn spawn_local_with_configs(
                 .expect("a loopback port");
             let addr = listener.local_addr().expect("a bound address");
             let _ = tx.send(Ok((addr, state.clone())));
-            let _ = axum::serve(listener, router(state)).await;
+            let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+            let _ = axum::serve(listener, app).await;
         });
     });
     rx.recv().map_err(|e| StoreError::Task(e.to_string()))?
@@ -741,9 +810,12 @@ pub async fn run(
     // collector: the banner is best effort.
     let text = banner(&format!("http://{}", listener.local_addr()?)) + "\n";
     let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), text.as_bytes());
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }
