@@ -110,7 +110,7 @@ function plausibilityText(p) {
   }
   box.hidden = why.length === 0;
   box.textContent = why.length
-    ? `These reports do not look like honest widgets': ${why.join('; ')}. Forged or broken senders may have moved the numbers below.`
+    ? `These reports do not look like those of honest widgets: ${why.join('; ')}. Forged or broken senders may have moved the numbers below.`
     : '';
 }
 
