@@ -35,7 +35,7 @@ mod writer;
 
 pub use error::{BuildError, Error, ModelError, ParamError};
 pub use guard::{ensure, ParamGuard, Valid};
-pub use model::{checksum, Link, Links, Model, ModelLoader};
+pub use model::{checksum, declared_len, Link, Links, Model, ModelLoader};
 pub use params::{ScoringParams, ValidParams};
 pub use score::{
     rank_order, Event, EventKind, PageType, Reason, Recommendation, Recommender, Request,

@@ -222,6 +222,14 @@ fn read_header(bytes: &[u8], verify_crc: bool) -> Result<SectionTable<'_>, Model
     Ok(SectionTable { bytes, entries })
 }
 
+/// The file length a model's first bytes declare (its header's length
+/// field), once `prefix` holds the magic and that field; `None` before, or
+/// for bytes that are no model. A hint for a reader that fills a buffer as
+/// the file arrives; `Model::parse` checks the length itself.
+pub fn declared_len(prefix: &[u8]) -> Option<usize> {
+    (prefix.len() >= 20 && prefix[..8] == MAGIC).then(|| u32_at(prefix, 16) as usize)
+}
+
 impl<'a> Model<'a> {
     /// Validates `bytes` and returns a view over them.
     ///

@@ -109,6 +109,17 @@ fn damage_is_reported_precisely() {
 }
 
 #[test]
+fn the_declared_length_is_read_from_the_first_twenty_bytes() {
+    let good = common::grocery().build().unwrap();
+    assert_eq!(xsell_core::declared_len(&good), Some(good.len()));
+    assert_eq!(xsell_core::declared_len(&good[..20]), Some(good.len()));
+    assert_eq!(xsell_core::declared_len(&good[..19]), None);
+    let mut b = good.clone();
+    b[0] = b'Y';
+    assert_eq!(xsell_core::declared_len(&b), None);
+}
+
+#[test]
 fn hostile_structures_are_rejected_even_with_a_valid_checksum() {
     let good = common::grocery().build().unwrap();
 

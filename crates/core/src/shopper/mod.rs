@@ -22,7 +22,7 @@ pub use config::{
     MAX_SLOTS,
 };
 pub use experiment::{Arm, ArmKind, Experiment, Experiments, EXPERIMENTS_VERSION};
-pub use ids::IdIndex;
+pub use ids::{IdIndex, IdIndexBuild};
 pub use journeys::{EmailLanding, EMAIL_PLACEMENT, MAX_PENDING_JOURNEYS};
 pub use outbox::{Delivery, Dropped, Held, Outbox, Verdict, MAX_HELD, RETRY_DAYS};
 pub use present::{format_price, image_hosts, safe_url, Card, Presentation};
@@ -196,6 +196,19 @@ impl<'m> Shopper<'m> {
         stored_device: Option<&str>,
         stored_fatigue: Option<&str>,
     ) -> (Self, Vec<String>) {
+        let ids = IdIndex::new(&model);
+        Self::with_index(model, ids, settings, stored_device, stored_fatigue)
+    }
+
+    /// [`Shopper::new`] with the model's id index already built (a page
+    /// builds it in slices with [`IdIndexBuild`]).
+    pub fn with_index(
+        model: Model<'m>,
+        ids: IdIndex<'m>,
+        settings: Valid<ShopperSettings>,
+        stored_device: Option<&str>,
+        stored_fatigue: Option<&str>,
+    ) -> (Self, Vec<String>) {
         let mut warnings = Vec::new();
         let (fatigue, outcome) = FatigueState::load(stored_fatigue);
         if let LoadOutcome::Reset(why) = outcome {
@@ -205,7 +218,6 @@ impl<'m> Shopper<'m> {
         if let LoadOutcome::Reset(why) = outcome {
             warnings.push(format!("device state reset: {why}"));
         }
-        let ids = IdIndex::new(&model);
         let shopper = Self {
             rec: Recommender::new(model),
             ids,
