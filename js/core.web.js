@@ -5,7 +5,9 @@ import init, { Engine, liveListeners } from './xsell.js';
 let started;
 /** Instantiates the wasm module once; `wasmUrl` overrides where it is. */
 export function ready(wasmUrl) {
-  started ??= init(wasmUrl ? { module_or_path: wasmUrl } : undefined);
+  // Fetched at low priority: the page's own images and scripts come first.
+  const wasm = typeof wasmUrl === 'string' || wasmUrl instanceof URL ? fetch(wasmUrl, { priority: 'low' }) : wasmUrl;
+  started ??= init(wasm ? { module_or_path: wasm } : undefined);
   return started;
 }
 export { Engine, liveListeners };

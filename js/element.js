@@ -8,7 +8,7 @@ const ATTRIBUTES = ['placement', 'page', 'item', 'slots', 'heading', 'autoplay']
 // A task of its own for each render: the engine's load, the page's other
 // work and each widget's render never add up to one long task, and a click
 // that changes the cart paints before the widgets re-render (INP).
-const nextTask = () =>
+export const nextTask = () =>
   globalThis.scheduler?.yield ? globalThis.scheduler.yield() : new Promise((resolve) => setTimeout(resolve, 0));
 
 /**
@@ -55,10 +55,24 @@ export function defineElement(engine, name = 'xsell-recommendations') {
         return;
       }
       if (generation !== this.#generation || !this.isConnected) return;
+      // Scoring and drawing in tasks of their own; what is shown stays
+      // until the new cards replace it.
+      let prepared;
+      try {
+        prepared = e.prepare(this.#options());
+      } catch (err) {
+        console.warn(String(err?.message ?? err));
+        return;
+      }
+      await nextTask();
+      if (generation !== this.#generation || !this.isConnected) {
+        prepared.free();
+        return;
+      }
       const kept = this.#keep();
       this.#release();
       try {
-        this.#carousel = e.mount(this, this.#options());
+        this.#carousel = e.mountPrepared(this, prepared);
       } catch (err) {
         console.warn(String(err?.message ?? err));
         return;

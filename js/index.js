@@ -1,7 +1,7 @@
 // xsell: cross-sell recommendations computed in the shopper's browser.
 // The entry point of the npm package (ES module). See README.npm.md.
 import { ready, Engine, liveListeners } from './core.js';
-import { defineElement } from './element.js';
+import { defineElement, nextTask } from './element.js';
 import { autoTrack } from './autotrack.js';
 
 export { Engine, liveListeners, defineElement, autoTrack };
@@ -82,14 +82,9 @@ export async function load({ model, wasm, config, ...options } = {}) {
 export function start({ autoTrack: track = true, elementName, ...options } = {}) {
   const engine = load(options);
   engine.catch((e) => console.warn(String(e?.message ?? e)));
-  defineElement(engine, elementName);
-  engine.then((e) => {
-    try {
-      e.recordArrival();
-    } catch (err) {
-      console.warn(String(err?.message ?? err));
-    }
-    if (track) autoTrack(e);
+  // Registered before the element is defined, so the arrival is recorded
+  // before the first widget renders (a campaign's touch precedes its views).
+  engine.then(async (e) => {
     const attempt = (f) => {
       try {
         f();
@@ -97,6 +92,15 @@ export function start({ autoTrack: track = true, elementName, ...options } = {})
         console.warn(String(err?.message ?? err));
       }
     };
+    // Each step in a task of its own: the load's last slice, the arrival,
+    // the page scan and the resend never add up to one long task.
+    await nextTask();
+    attempt(() => e.recordArrival());
+    if (track) {
+      await nextTask();
+      attempt(() => autoTrack(e));
+    }
+    await nextTask();
     attempt(() => e.resendHeld());
     // pagehide comes first when the page goes away: what is held leaves by
     // beacon, and the visibilitychange after it finds it already on its way.
@@ -105,5 +109,6 @@ export function start({ autoTrack: track = true, elementName, ...options } = {})
       if (document.visibilityState === 'hidden') attempt(() => e.flush());
     });
   }, () => {});
+  defineElement(engine, elementName);
   return engine;
 }

@@ -7,6 +7,7 @@
 // data-image-hosts="cdn.shop.example self" (images only from those hosts).
 // xsell_bg.wasm is loaded from beside this file, with this file's query.
 import { start, Engine } from './index.js';
+import { nextTask } from './element.js';
 
 const script = document.currentScript;
 const ns = (window.xsell = window.xsell || {});
@@ -15,7 +16,7 @@ try {
   const d = (script && script.dataset) || {};
   if (!d.model) throw new Error('xsell: the script tag needs data-model, e.g. data-model="/model.xsm"');
   const abs = (u) => new URL(u, location.href).href;
-  ns.ready = start({
+  const options = {
     model: abs(d.model),
     // Beside this file, with this file's query: a versioned script URL
     // (`xsell.js?v=…`) versions the wasm too, so both can be cached long.
@@ -28,7 +29,9 @@ try {
     currencySymbol: d.currency,
     imageHosts: d.imageHosts ? d.imageHosts.split(/[\s,]+/).filter(Boolean) : undefined,
     autoTrack: d.autoTrack !== 'false',
-  });
+  };
+  // The start in a task of its own, after this file's evaluation.
+  ns.ready = nextTask().then(() => start(options));
   ns.ready.catch(() => {}); // start() has logged it
 } catch (e) {
   console.warn(String((e && e.message) || e));

@@ -25,10 +25,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, ShadowRoot};
 
+use crate::card::{append, button, el, text, Molds};
 use crate::live::Shared;
 use crate::reserve::{self, Collapse};
 use crate::util::{js_error, parse_options};
-use xsell_core::shopper::{Card, Layout, SlateRequest, SLATE_FIELDS};
+use xsell_core::shopper::{Layout, SlateRequest, SlateView, SLATE_FIELDS};
 
 /// The widget's stylesheet (`assets/carousel.css`), adopted by each shadow root.
 const STYLE: &str = include_str!("../assets/carousel.css");
@@ -106,6 +107,7 @@ pub struct Carousel {
     _observer_cb: Option<Closure<dyn FnMut(js_sys::Array)>>,
     _timer: Option<gloo_timers::callback::Interval>,
     _collapse: Option<Collapse>,
+    _tall: Option<reserve::TallWatch>,
     count: usize,
     retry_after_ms: Option<u32>,
 }
@@ -133,6 +135,7 @@ impl Carousel {
         self.listeners.clear();
         self._timer = None;
         self._collapse = None;
+        self._tall = None;
         self._observer_cb = None;
         self.view = None;
         self.root.set_text_content(None);
@@ -145,144 +148,6 @@ impl Drop for Carousel {
     }
 }
 
-fn el(doc: &web_sys::Document, tag: &str, attrs: &[(&str, &str)]) -> Result<Element, JsValue> {
-    let e = doc.create_element(tag)?;
-    for (k, v) in attrs {
-        e.set_attribute(k, v)?;
-    }
-    Ok(e)
-}
-
-fn text(
-    doc: &web_sys::Document,
-    tag: &str,
-    attrs: &[(&str, &str)],
-    t: &str,
-) -> Result<Element, JsValue> {
-    let e = el(doc, tag, attrs)?;
-    e.set_text_content(Some(t));
-    Ok(e)
-}
-
-/// `<button type="button">` with its part, `data-act` action and accessible
-/// label, showing `shown`.
-fn button(
-    doc: &web_sys::Document,
-    part: &str,
-    act: &str,
-    label: &str,
-    shown: &str,
-) -> Result<Element, JsValue> {
-    text(
-        doc,
-        "button",
-        &[
-            ("type", "button"),
-            ("part", part),
-            ("data-act", act),
-            ("aria-label", label),
-        ],
-        shown,
-    )
-}
-
-fn card(doc: &web_sys::Document, c: &Card, k: usize, n: usize) -> Result<Element, JsValue> {
-    let li = el(
-        doc,
-        "li",
-        &[
-            ("class", "card"),
-            ("part", "card"),
-            // A list item (the list gives "k of n" too); no `group` role,
-            // which would leave the list without items.
-            ("aria-label", &format!("{} of {n}: {}", k + 1, c.title)),
-            ("tabindex", if k == 0 { "0" } else { "-1" }),
-        ],
-    )?;
-    li.set_attribute("data-id", &c.id)?;
-    let link = match &c.url {
-        Some(u) => el(
-            doc,
-            "a",
-            &[
-                ("part", "link"),
-                ("class", "link"),
-                ("href", u),
-                ("data-act", "open"),
-            ],
-        )?,
-        None => el(doc, "span", &[("part", "link"), ("class", "link")])?,
-    };
-    if let Some(src) = &c.image {
-        let img = el(
-            doc,
-            "img",
-            &[
-                ("part", "image"),
-                ("loading", "lazy"),
-                ("decoding", "async"),
-                ("alt", ""),
-                ("width", "160"),
-                ("height", "160"),
-            ],
-        )?;
-        img.set_attribute("src", src)?;
-        link.append_child(&img)?;
-    }
-    append(
-        &link,
-        &text(
-            doc,
-            "span",
-            &[("part", "title"), ("class", "title")],
-            &c.title,
-        )?,
-    )?;
-    li.append_child(&link)?;
-    if let Some(p) = &c.price_text {
-        append(
-            &li,
-            &text(doc, "span", &[("part", "price"), ("class", "price")], p)?,
-        )?;
-    }
-    append(
-        &li,
-        &text(
-            doc,
-            "span",
-            &[("part", "reason"), ("class", "reason")],
-            &c.reason,
-        )?,
-    )?;
-    let actions = el(doc, "div", &[("class", "actions")])?;
-    let b = button(
-        doc,
-        "add",
-        "add",
-        // The visible label starts the accessible name (WCAG 2.5.3).
-        &format!("Add to cart: {}", c.title),
-        "Add to cart",
-    )?;
-    b.set_attribute("class", "add")?;
-    append(&actions, &b)?;
-    let b = button(
-        doc,
-        "dismiss",
-        "dismiss",
-        &format!("Not interested: {}", c.title),
-        "Not interested",
-    )?;
-    b.set_attribute("class", "dismiss")?;
-    append(&actions, &b)?;
-    li.append_child(&actions)?;
-    Ok(li)
-}
-
-fn append(parent: &Element, child: &Element) -> Result<(), JsValue> {
-    parent.append_child(child)?;
-    Ok(())
-}
-
 fn reduced_motion() -> bool {
     web_sys::window()
         .and_then(|w| {
@@ -293,11 +158,35 @@ fn reduced_motion() -> bool {
         .is_some_and(|m| m.matches())
 }
 
+/// The stylesheet, parsed once and shared by every shadow root of the
+/// page (a root in another document, which cannot adopt it, gets its own).
 fn adopt_style(root: &ShadowRoot) -> Result<(), JsValue> {
-    let sheet = web_sys::CssStyleSheet::new()?;
-    sheet.replace_sync(STYLE)?;
-    let sheets = js_sys::Array::of1(&sheet);
-    js_sys::Reflect::set(root, &"adoptedStyleSheets".into(), &sheets)?;
+    thread_local! {
+        static SHEET: RefCell<Option<web_sys::CssStyleSheet>> = const { RefCell::new(None) };
+    }
+    let fresh = || -> Result<web_sys::CssStyleSheet, JsValue> {
+        let sheet = web_sys::CssStyleSheet::new()?;
+        sheet.replace_sync(STYLE)?;
+        Ok(sheet)
+    };
+    let adopt = |sheet: &web_sys::CssStyleSheet| {
+        js_sys::Reflect::set(
+            root,
+            &"adoptedStyleSheets".into(),
+            &js_sys::Array::of1(sheet),
+        )
+    };
+    let shared = match SHEET.with_borrow(Clone::clone) {
+        Some(sheet) => sheet,
+        None => {
+            let sheet = fresh()?;
+            SHEET.set(Some(sheet.clone()));
+            sheet
+        }
+    };
+    if adopt(&shared).is_err() {
+        adopt(&fresh()?)?;
+    }
     Ok(())
 }
 
@@ -542,11 +431,17 @@ fn on_visible(
 }
 
 /// Renders the slate for `options` into `host`'s shadow root.
-pub(crate) fn mount(
-    engine: Shared,
-    host: HtmlElement,
-    options: JsValue,
-) -> Result<Carousel, JsValue> {
+/// A slate computed for a mount and not drawn yet (`Engine.prepare`): the
+/// scoring and the drawing can then run in tasks of their own.
+#[wasm_bindgen]
+pub struct Prepared {
+    options: MountOptions,
+    slate: SlateView,
+}
+
+/// The slate for the mount `options` (as for `recommend`, plus `heading`
+/// and `autoplay`).
+pub(crate) fn prepare(engine: &Shared, options: JsValue) -> Result<Prepared, JsValue> {
     let known: Vec<&str> = SLATE_FIELDS
         .iter()
         .copied()
@@ -564,6 +459,19 @@ pub(crate) fn mount(
         .borrow_mut()
         .recommend(&req)
         .map_err(|e| js_error(e.to_string()))?;
+    Ok(Prepared { options: o, slate })
+}
+
+/// Draws a prepared slate into `host`'s shadow root (created if missing).
+pub(crate) fn draw(
+    engine: Shared,
+    host: HtmlElement,
+    prepared: Prepared,
+) -> Result<Carousel, JsValue> {
+    let Prepared { options: o, slate } = prepared;
+    // The page's reservation, read before anything here changes the DOM
+    // (so the read needs no style of the cards).
+    let reserved = reserve::reserved_px(&host);
     let root = match host.shadow_root() {
         Some(r) => r,
         None => host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))?,
@@ -577,6 +485,7 @@ pub(crate) fn mount(
         _observer_cb: None,
         _timer: None,
         _collapse: None,
+        _tall: None,
         count: slate.items.len(),
         retry_after_ms: slate
             .retry_after_ms
@@ -649,8 +558,9 @@ pub(crate) fn mount(
         ],
     )?;
     let n = slate.items.len();
+    let mut molds = Molds::new(&doc);
     for (k, c) in slate.items.iter().enumerate() {
-        append(&track, &card(&doc, c, k, n)?)?;
+        append(&track, &molds.card(c, k, n)?)?;
     }
     section.append_child(&track)?;
     let status = el(
@@ -666,16 +576,16 @@ pub(crate) fn mount(
     // Beside the section, not in it: when the last card goes the section
     // is hidden, and the message must still be read (and take the focus).
     root.append_child(&status)?;
-    // Keep to the space the page reserved (measured before the first paint
-    // of the cards, so nothing is seen to move).
-    let reserved = reserve::reserved_px(&host);
+    // Keep to the space the page reserved: a grid is measured before the
+    // first paint of its cards, so nothing is seen to move; a carousel's
+    // height is checked when the browser lays it out.
     if slate.layout == Layout::Grid {
         let all = cards_of(&track);
         if reserve::fit_grid(&section, &all, reserved) < all.len() {
             handle.count = relabel(&cards_of(&track));
         }
     }
-    reserve::warn_if_taller(&section, reserved);
+    handle._tall = reserve::watch_height(&section, reserved);
 
     let view = Rc::new(RefCell::new(View {
         engine,

@@ -15,7 +15,8 @@ use crate::storage::Store;
 use crate::util::{describe, js_error, parse_options, warn};
 use xsell_core::privacy::mechanisms::Epsilon;
 use xsell_core::shopper::{
-    Experiments, Placements, Presentation, Shopper, ShopperSettings, SlateRequest, SLATE_FIELDS,
+    Experiments, IdIndex, IdIndexBuild, Placements, Presentation, Shopper, ShopperSettings,
+    SlateRequest, SLATE_FIELDS,
 };
 use xsell_core::{Model, ParamGuard, Valid};
 
@@ -97,6 +98,9 @@ fn ga4_items(event: &str, params: &JsValue) -> Result<Vec<String>, String> {
 /// Work per slice of `Engine.load`, in the loader's byte units (a few ms).
 const LOAD_SLICE_BYTES: usize = 1 << 19;
 
+/// Items indexed per slice of `Engine.load` (a few ms on a slow phone).
+const INDEX_SLICE_ITEMS: usize = 16_384;
+
 /// The options, and the shopper settings they carry, checked.
 fn engine_options(options: JsValue) -> Result<(Options, Valid<ShopperSettings>), JsValue> {
     let mut options: Options = parse_options(options, OPTION_FIELDS, "options")?;
@@ -165,16 +169,153 @@ async fn yield_now() {
     }
 }
 
-/// The engine around a validated model over the leaked `raw` bytes.
+/// Bytes read into wasm memory between turns for the page.
+const READ_SLICE_BYTES: u32 = 1 << 18;
+
+/// A downloaded body as it fills wasm memory.
+#[derive(Default)]
+struct Filling {
+    bytes: Vec<u8>,
+    reserved: bool,
+    since_yield: u32,
+}
+
+impl Filling {
+    /// Appends `chunk`, with a turn for the page after each 256 KiB. The
+    /// whole file is reserved once its header has come (the length it
+    /// declares, a hint only: the load checks it), so the buffer is not
+    /// copied as it grows.
+    async fn push(&mut self, chunk: &js_sys::Uint8Array) {
+        let n = chunk.length();
+        let at = self.bytes.len();
+        self.bytes.resize(at + n as usize, 0);
+        chunk.copy_to(&mut self.bytes[at..]);
+        if !self.reserved {
+            if let Some(len) = xsell_core::declared_len(&self.bytes) {
+                self.reserved = true;
+                // A damaged header may declare anything: at most 256 MiB
+                // is reserved, and a failed reservation is no error (the
+                // buffer then grows as it fills).
+                let len = len.min(1 << 28);
+                let _ = self.bytes.try_reserve(len.saturating_sub(self.bytes.len()));
+            }
+        }
+        self.since_yield += n;
+        if self.since_yield >= READ_SLICE_BYTES {
+            self.since_yield = 0;
+            yield_now().await;
+        }
+    }
+}
+
+fn step_done(step: &JsValue) -> Result<bool, JsValue> {
+    Ok(js_sys::Reflect::get(step, &"done".into())?.is_truthy())
+}
+
+fn step_chunk(step: &JsValue) -> Result<js_sys::Uint8Array, JsValue> {
+    js_sys::Reflect::get(step, &"value".into())?
+        .dyn_into()
+        .map_err(|_| js_error("the download stream gave no bytes"))
+}
+
+/// The body of `resp`, copied into wasm memory a chunk at a time as the
+/// stream gives it (a large model is tens of megabytes: reading it whole,
+/// as `arrayBuffer()` does, is a long task of its own). Where the browser
+/// has byte-stream readers, one buffer of the widget's own is lent to the
+/// stream and given back with each chunk, so reading allocates nothing
+/// per chunk (no garbage to collect on the page's thread).
+async fn read_body(resp: &web_sys::Response) -> Result<Vec<u8>, JsValue> {
+    let Some(body) = resp.body() else {
+        return Ok(Vec::new());
+    };
+    let mut into = Filling::default();
+    match web_sys::ReadableStreamByobReader::new(&body) {
+        Ok(reader) => {
+            let mut lent = js_sys::Uint8Array::new_with_length(READ_SLICE_BYTES);
+            loop {
+                let step =
+                    wasm_bindgen_futures::JsFuture::from(reader.read_with_array_buffer_view(&lent))
+                        .await?;
+                if step_done(&step)? {
+                    break;
+                }
+                let chunk = step_chunk(&step)?;
+                into.push(&chunk).await;
+                lent = js_sys::Uint8Array::new_with_byte_offset_and_length(
+                    &chunk.buffer(),
+                    0,
+                    READ_SLICE_BYTES,
+                );
+            }
+        }
+        Err(_) => {
+            let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+            loop {
+                let step = wasm_bindgen_futures::JsFuture::from(reader.read()).await?;
+                if step_done(&step)? {
+                    break;
+                }
+                into.push(&step_chunk(&step)?).await;
+            }
+        }
+    }
+    Ok(into.bytes)
+}
+
+/// `Engine.load` after its options are checked: the model verified and
+/// prepared in slices, yielding to the page between them (no long task at
+/// 100k items).
+async fn load_checked(
+    bytes: Box<[u8]>,
+    options: Options,
+    settings: Valid<ShopperSettings>,
+) -> Result<Engine, JsValue> {
+    let raw: *mut [u8] = Box::into_raw(bytes);
+    // SAFETY: as in `Engine::new`.
+    let bytes: &'static [u8] = unsafe { &*raw };
+    let result = async {
+        let mut loader = xsell_core::ModelLoader::new(bytes)?;
+        loop {
+            if let Some(m) = loader.step(LOAD_SLICE_BYTES)? {
+                return Ok::<_, xsell_core::ModelError>(m);
+            }
+            yield_now().await;
+        }
+    }
+    .await;
+    match result {
+        Ok(model) => {
+            let mut ids = IdIndexBuild::new(&model);
+            loop {
+                yield_now().await;
+                if ids.step(&model, INDEX_SLICE_ITEMS) {
+                    break;
+                }
+            }
+            yield_now().await;
+            Ok(assemble(raw, model, ids.finish(), options, settings))
+        }
+        Err(e) => {
+            // SAFETY: nothing borrows `raw` any more.
+            drop(unsafe { Box::from_raw(raw) });
+            Err(model_error(&e))
+        }
+    }
+}
+
+/// The engine around a validated model over the leaked `raw` bytes, with
+/// the model's id index built.
 fn assemble(
     raw: *mut [u8],
     model: Model<'static>,
+    ids: IdIndex<'static>,
     options: Options,
     settings: Valid<ShopperSettings>,
 ) -> Engine {
     let store = Store::open(options.storage_prefix.as_deref().unwrap_or("xsell"));
-    let (mut shopper, warnings) = Shopper::new(
+    let (mut shopper, warnings) = Shopper::with_index(
         model,
+        ids,
         settings,
         store.get("device").as_deref(),
         store.get("fatigue").as_deref(),
@@ -213,7 +354,10 @@ impl Engine {
         // path below), after every borrow made here has been dropped.
         let bytes: &'static [u8] = unsafe { &*raw };
         match Model::parse(bytes) {
-            Ok(model) => Ok(assemble(raw, model, options, settings)),
+            Ok(model) => {
+                let ids = IdIndex::new(&model);
+                Ok(assemble(raw, model, ids, options, settings))
+            }
             Err(e) => {
                 // SAFETY: nothing borrows `raw` any more.
                 drop(unsafe { Box::from_raw(raw) });
@@ -226,30 +370,8 @@ impl Engine {
     /// yielding to the page between them (no long task at 100k items).
     pub async fn load(bytes: Box<[u8]>, options: JsValue) -> Result<Engine, JsValue> {
         let (options, settings) = engine_options(options)?;
-        let raw: *mut [u8] = Box::into_raw(bytes);
-        // SAFETY: as in `new`.
-        let bytes: &'static [u8] = unsafe { &*raw };
-        let result = async {
-            let mut loader = xsell_core::ModelLoader::new(bytes)?;
-            loop {
-                if let Some(m) = loader.step(LOAD_SLICE_BYTES)? {
-                    return Ok::<_, xsell_core::ModelError>(m);
-                }
-                yield_now().await;
-            }
-        }
-        .await;
-        match result {
-            Ok(model) => {
-                yield_now().await;
-                Ok(assemble(raw, model, options, settings))
-            }
-            Err(e) => {
-                // SAFETY: nothing borrows `raw` any more.
-                drop(unsafe { Box::from_raw(raw) });
-                Err(model_error(&e))
-            }
-        }
+        yield_now().await;
+        load_checked(bytes, options, settings).await
     }
 
     /// Fetches the model at `url` (the browser caches it by the server's
@@ -259,14 +381,21 @@ impl Engine {
     pub async fn from_url(url: String, options: JsValue) -> Result<Engine, JsValue> {
         let window = web_sys::window()
             .ok_or_else(|| js_error("no window: load the model bytes with new Engine(bytes)"))?;
-        let resp = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(&url))
-            .await
-            .map_err(|e| {
-                js_error(format!(
-                    "could not download the model from {url}: {}",
-                    describe(&e)
-                ))
-            })?;
+        // Low priority: the page's own images and scripts come first.
+        let init = web_sys::RequestInit::new();
+        let _ = js_sys::Reflect::set(&init, &"priority".into(), &"low".into());
+        let download =
+            wasm_bindgen_futures::JsFuture::from(window.fetch_with_str_and_init(&url, &init));
+        // The options are checked while the model downloads, in a task of
+        // their own.
+        yield_now().await;
+        let (options, settings) = engine_options(options)?;
+        let resp = download.await.map_err(|e| {
+            js_error(format!(
+                "could not download the model from {url}: {}",
+                describe(&e)
+            ))
+        })?;
         let resp: web_sys::Response = resp
             .dyn_into()
             .map_err(|_| js_error("fetch returned no Response"))?;
@@ -276,16 +405,14 @@ impl Engine {
                 resp.status()
             )));
         }
-        let buf = wasm_bindgen_futures::JsFuture::from(resp.array_buffer()?)
-            .await
-            .map_err(|e| {
-                js_error(format!(
-                    "reading the model from {url} failed: {}",
-                    describe(&e)
-                ))
-            })?;
-        let bytes = js_sys::Uint8Array::new(&buf).to_vec().into_boxed_slice();
-        Engine::load(bytes, options).await
+        let bytes = read_body(&resp).await.map_err(|e| {
+            js_error(format!(
+                "reading the model from {url} failed: {}",
+                describe(&e)
+            ))
+        })?;
+        yield_now().await;
+        load_checked(bytes.into_boxed_slice(), options, settings).await
     }
 
     /// Model facts: `{items, categories, bytes, version}`.
@@ -512,13 +639,36 @@ impl Engine {
         self.live.borrow_mut().resend()
     }
 
-    /// Mounts a carousel for `options` (as for `recommend`, plus `heading`)
-    /// into `host`'s shadow root (created if missing).
+    /// Mounts a carousel for `options` (as for `recommend`, plus `heading`
+    /// and `autoplay`) into `host`'s shadow root (created if missing):
+    /// `prepare` and `mountPrepared` in one task.
     pub fn mount(
         &self,
         host: web_sys::HtmlElement,
         options: JsValue,
     ) -> Result<crate::Carousel, JsValue> {
-        crate::carousel::mount(self.live.clone(), host, options)
+        crate::carousel::draw(
+            self.live.clone(),
+            host,
+            crate::carousel::prepare(&self.live, options)?,
+        )
+    }
+
+    /// The first half of `mount`: computes the slate for `options`, to be
+    /// drawn by `mountPrepared` in a later task (so that neither half is a
+    /// long task on a slow phone). A prepared slate not drawn is dropped
+    /// with `free()`.
+    pub fn prepare(&self, options: JsValue) -> Result<crate::Prepared, JsValue> {
+        crate::carousel::prepare(&self.live, options)
+    }
+
+    /// The second half of `mount`: draws a prepared slate into `host`.
+    #[wasm_bindgen(js_name = mountPrepared)]
+    pub fn mount_prepared(
+        &self,
+        host: web_sys::HtmlElement,
+        prepared: crate::Prepared,
+    ) -> Result<crate::Carousel, JsValue> {
+        crate::carousel::draw(self.live.clone(), host, prepared)
     }
 }

@@ -7,6 +7,7 @@
 //! touched outside the widget's own element.
 #![cfg(target_arch = "wasm32")]
 
+mod card;
 mod carousel;
 mod engine;
 mod live;
@@ -15,5 +16,5 @@ mod reserve;
 mod storage;
 mod util;
 
-pub use carousel::{live_listeners, Carousel};
+pub use carousel::{live_listeners, Carousel, Prepared};
 pub use engine::Engine;

@@ -16,7 +16,9 @@ use std::cell::Cell;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement, IntersectionObserver, IntersectionObserverEntry};
+use web_sys::{
+    Element, HtmlElement, IntersectionObserver, IntersectionObserverEntry, ResizeObserver,
+};
 
 /// Set on the host while its reservation is given back.
 const COLLAPSED: &str = "data-xsell-collapsed";
@@ -37,10 +39,14 @@ pub(crate) fn reserved_px(host: &HtmlElement) -> f64 {
 
 /// Leaves out the cards of a grid that reach below the reserved space
 /// (`section` is what the widget shows, `cards` its cards in order); the
-/// first row always stays. Returns how many cards are kept.
+/// first row always stays. Returns how many cards are kept. Measures (a
+/// layout of the cards) only when the page reserved space.
 pub(crate) fn fit_grid(section: &Element, cards: &[HtmlElement], reserved: f64) -> usize {
+    if reserved <= 0.0 || cards.is_empty() {
+        return cards.len();
+    }
     let excess = section.get_bounding_client_rect().height() - reserved;
-    if reserved <= 0.0 || excess <= 0.5 || cards.is_empty() {
+    if excess <= 0.5 {
         return cards.len();
     }
     let rects: Vec<_> = cards.iter().map(|c| c.get_bounding_client_rect()).collect();
@@ -60,22 +66,51 @@ pub(crate) fn fit_grid(section: &Element, cards: &[HtmlElement], reserved: f64) 
     kept
 }
 
-/// Says once per page, in the console, that the widget is taller than the
-/// space reserved for it (which moves the page below it).
-pub(crate) fn warn_if_taller(section: &Element, reserved: f64) {
-    let height = section.get_bounding_client_rect().height();
-    if reserved <= 0.0 || height <= reserved + 0.5 || WARNED.with(|w| w.replace(true)) {
-        return;
+/// Watches a shown section's height against the reserved space, to say
+/// once per page, in the console, that the widget is taller than the space
+/// (which moves the page below it). The browser reports the height once it
+/// lays the section out, so mounting forces no layout of its own; dropping
+/// the watch stops it.
+pub(crate) struct TallWatch {
+    observer: ResizeObserver,
+    _cb: Closure<dyn FnMut(js_sys::Array, ResizeObserver)>,
+}
+
+impl Drop for TallWatch {
+    fn drop(&mut self) {
+        self.observer.disconnect();
     }
-    web_sys::console::warn_1(
-        &format!(
-            "xsell: the recommendations are {height:.0} px tall but the page reserves \
-             {reserved:.0} px for them, so the page below moves when they render; reserve at \
-             least {:.0} px (min-block-size on the element)",
-            height.ceil()
-        )
-        .into(),
+}
+
+/// Starts the watch; `None` when the page reserved nothing or the warning
+/// was already given.
+pub(crate) fn watch_height(section: &Element, reserved: f64) -> Option<TallWatch> {
+    if reserved <= 0.0 || WARNED.with(Cell::get) {
+        return None;
+    }
+    let s = section.clone();
+    let cb = Closure::<dyn FnMut(js_sys::Array, ResizeObserver)>::new(
+        move |_: js_sys::Array, observer: ResizeObserver| {
+            // Laid out already: reading the size costs no layout.
+            let height = s.get_bounding_client_rect().height();
+            if height <= reserved + 0.5 || WARNED.with(|w| w.replace(true)) {
+                return;
+            }
+            observer.disconnect();
+            web_sys::console::warn_1(
+                &format!(
+                    "xsell: the recommendations are {height:.0} px tall but the page reserves \
+                     {reserved:.0} px for them, so the page below moves when they render; \
+                     reserve at least {:.0} px (min-block-size on the element)",
+                    height.ceil()
+                )
+                .into(),
+            );
+        },
     );
+    let observer = ResizeObserver::new(cb.as_ref().unchecked_ref()).ok()?;
+    observer.observe(section);
+    Some(TallWatch { observer, _cb: cb })
 }
 
 /// Gives the reservation back while nothing is shown; dropping it stops

@@ -683,3 +683,96 @@ async fn nothing_shown_gives_the_space_back_only_off_screen() {
     h.remove();
     text.remove();
 }
+
+#[wasm_bindgen_test]
+fn prepare_then_mount_prepared_draws_what_mount_draws() {
+    let before = live_listeners();
+    let e = engine("t-prepare", common::grocery());
+    let options = r#"{"placement":"cart","heading":"Goes with bananas"}"#;
+    let (once, halves) = (host(), host());
+    let c1 = e.mount(once.clone(), obj(options)).unwrap();
+    let attached = live_listeners();
+    let prepared = e.prepare(obj(options)).unwrap();
+    assert_eq!(live_listeners(), attached, "preparing attaches nothing");
+    let c2 = e.mount_prepared(halves.clone(), prepared).unwrap();
+    assert!(
+        live_listeners() > attached,
+        "drawing attaches the listeners"
+    );
+    assert_eq!(c1.count(), c2.count());
+    assert_eq!(root(&once).inner_html(), root(&halves).inner_html());
+    // A slate prepared and never drawn is dropped without a trace.
+    let mid = live_listeners();
+    drop(e.prepare(obj(options)).unwrap());
+    assert_eq!(live_listeners(), mid);
+    drop((c1, c2));
+    assert_eq!(live_listeners(), before);
+    once.remove();
+    halves.remove();
+}
+
+/// A `blob:` URL serving `bytes`.
+fn blob_url(bytes: &[u8]) -> String {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).unwrap();
+    web_sys::Url::create_object_url_with_blob(&blob).unwrap()
+}
+
+fn message(err: &JsValue) -> String {
+    Reflect::get(err, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn from_url_reads_the_model_as_it_streams_in_and_says_what_failed() {
+    // Several of the reader's 256 KiB slices.
+    let bytes = xsell_core::synth::synthetic_model(6_000);
+    assert!(bytes.len() > 3 << 18, "{} bytes", bytes.len());
+    let url = blob_url(&bytes);
+    let e = Engine::from_url(url.clone(), obj(r#"{"storagePrefix":"t-url"}"#))
+        .await
+        .unwrap();
+    let info = e.model_info();
+    assert_eq!(
+        Reflect::get(&info, &"bytes".into()).unwrap().as_f64(),
+        Some(bytes.len() as f64)
+    );
+    assert_eq!(
+        Reflect::get(&info, &"items".into()).unwrap().as_f64(),
+        Some(6_000.0)
+    );
+    // The same model as one read from memory: the same slate.
+    let direct = Engine::new(
+        bytes.clone().into_boxed_slice(),
+        obj(r#"{"storagePrefix":"t-url2"}"#),
+    )
+    .unwrap();
+    let request = obj(r#"{"placement":"home","slots":8}"#);
+    assert_eq!(
+        js_sys::JSON::stringify(&e.recommend(request.clone()).unwrap()).unwrap(),
+        js_sys::JSON::stringify(&direct.recommend(request).unwrap()).unwrap()
+    );
+    web_sys::Url::revoke_object_url(&url).unwrap();
+
+    // A damaged body (a header declaring more than comes), then nothing there.
+    let mut damaged = bytes[..bytes.len() / 2].to_vec();
+    damaged[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
+    let url = blob_url(&damaged);
+    let err = Engine::from_url(url.clone(), JsValue::UNDEFINED)
+        .await
+        .err()
+        .expect("a damaged model is refused");
+    assert!(message(&err).contains("model"), "{}", message(&err));
+    web_sys::Url::revoke_object_url(&url).unwrap();
+    let err = Engine::from_url(url.clone(), JsValue::UNDEFINED)
+        .await
+        .err()
+        .expect("a revoked URL serves nothing");
+    assert!(
+        message(&err).contains(&format!("could not download the model from {url}")),
+        "{}",
+        message(&err)
+    );
+}
