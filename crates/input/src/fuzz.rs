@@ -1,4 +1,5 @@
-//! The checks of the `catalog_reader` and `events_reader` fuzz targets, here
+//! The checks of the `catalog_reader`, `events_reader` and
+//! `recipients_reader` fuzz targets, here
 //! so the targets and the replay of their kept crashers
 //! (`crates/input/tests/fuzz_crashers.rs`) run exactly the same code.
 
@@ -98,6 +99,51 @@ pub fn events(data: &[u8]) {
                     .iter()
                     .all(|e| !e.session.is_empty() && !e.item.is_empty()));
             }
+        }
+    }
+}
+
+/// Reads `data` as a recipients export, CSV and JSON lines, stopping and
+/// skipping: never a panic; accepted recipients have a key and ids of 1 to
+/// 256 characters without control characters, and round-trip through the
+/// JSON lines form (times as RFC 3339).
+pub fn recipients(data: &[u8]) {
+    use crate::recipients::{parse_recipients, RecipientFormat};
+    let ok = |s: &str| !s.is_empty() && s.len() <= 256 && !s.chars().any(char::is_control);
+    for format in [RecipientFormat::Csv, RecipientFormat::Jsonl] {
+        for policy in [BadRows::Fail, BadRows::Skip] {
+            let Ok((read, stats)) =
+                parse_recipients(Path::new("fuzz"), data.to_vec(), format, policy)
+            else {
+                continue;
+            };
+            assert!(!read.is_empty() && stats.rows > 0);
+            let mut jsonl = String::new();
+            for r in &read {
+                assert!(ok(&r.key), "{:?}", r.key);
+                let orders: Vec<_> = r
+                    .orders
+                    .iter()
+                    .map(|o| {
+                        assert!(o.items.iter().all(|i| ok(i)), "{:?}", o.items);
+                        let ms = i64::try_from(o.time_ms).expect("a time in range");
+                        let time = jiff::Timestamp::from_millisecond(ms)
+                            .expect("a time jiff can hold")
+                            .to_string();
+                        serde_json::json!({ "time": time, "items": o.items })
+                    })
+                    .collect();
+                jsonl += &serde_json::json!({ "recipient": r.key, "orders": orders }).to_string();
+                jsonl.push('\n');
+            }
+            let (back, _) = parse_recipients(
+                Path::new("back.jsonl"),
+                jsonl.into_bytes(),
+                RecipientFormat::Jsonl,
+                BadRows::Fail,
+            )
+            .expect("written recipients read back");
+            assert_eq!(back, read);
         }
     }
 }

@@ -15,6 +15,8 @@
 //! feeds (TSV and XML), and xsell's generic CSV / JSON lines / Parquet
 //! ([`CatalogFormat`]). The mapping of each is documented in
 //! `docs/input-formats.md`.
+//! E-mail recipients: the shop's export of each recipient's recent orders,
+//! CSV or JSON lines ([`recipients`]).
 
 mod catalog;
 mod columns;
@@ -22,6 +24,7 @@ mod events;
 pub mod fuzz;
 mod parquet_table;
 pub mod progress;
+pub mod recipients;
 mod table;
 
 pub use catalog::{

@@ -1,8 +1,9 @@
-//! Every input the `catalog_reader` and `events_reader` fuzz targets found
-//! (and the hand-made hostile seeds) is replayed with the targets' own
-//! checks (`xsell_input::fuzz`). The inputs live beside the other
-//! targets' in `crates/core/tests/fuzz-crashers/<target>/`; a missing or
-//! empty folder fails: the replay must replay.
+//! Every input the `catalog_reader`, `events_reader` and
+//! `recipients_reader` fuzz targets found (and the hand-made hostile seeds)
+//! is replayed with the targets' own checks (`xsell_input::fuzz`). The
+//! inputs live beside the other targets' in
+//! `crates/core/tests/fuzz-crashers/<target>/`; a missing or empty folder
+//! fails: the replay must replay.
 
 use std::path::{Path, PathBuf};
 
@@ -30,5 +31,12 @@ fn catalog_reader_crashers_stay_fixed() {
 fn events_reader_crashers_stay_fixed() {
     for path in inputs("events_reader") {
         xsell_input::fuzz::events(&std::fs::read(&path).unwrap());
+    }
+}
+
+#[test]
+fn recipients_reader_crashers_stay_fixed() {
+    for path in inputs("recipients_reader") {
+        xsell_input::fuzz::recipients(&std::fs::read(&path).unwrap());
     }
 }

@@ -13,7 +13,7 @@
 //!   image, price and reason, for tools that fill their own template;
 //! - `preview/BLOCK.html`: whole documents of a few blocks per arm.
 
-pub mod recipients;
+pub use xsell_input::recipients;
 pub mod render;
 pub mod rotation;
 pub mod view;

@@ -7,13 +7,14 @@
 //! `time` is RFC 3339 (`2026-11-20T10:00:00Z`) or seconds / milliseconds
 //! since 1970 (numbers above 10^11 are milliseconds).
 
-use crate::input::{BadRows, InputError, ReadStats, RowError, Table};
+use crate::{BadRows, InputError, ReadStats, RowError, Table};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
 
 /// The recipients file's form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum RecipientFormat {
     /// By extension: `.jsonl` / `.json` are JSON lines, anything else CSV.
     Auto,
@@ -50,6 +51,21 @@ pub fn read_recipients(
     format: RecipientFormat,
     bad_rows: BadRows,
 ) -> Result<(Vec<Recipient>, ReadStats), InputError> {
+    let bytes = std::fs::read(path).map_err(|source| InputError::Io {
+        file: path.to_path_buf(),
+        source,
+    })?;
+    parse_recipients(path, bytes, format, bad_rows)
+}
+
+/// [`read_recipients`] on a file held in memory (`path` names it in errors
+/// and, for [`RecipientFormat::Auto`], gives its form).
+pub fn parse_recipients(
+    path: &Path,
+    bytes: Vec<u8>,
+    format: RecipientFormat,
+    bad_rows: BadRows,
+) -> Result<(Vec<Recipient>, ReadStats), InputError> {
     let jsonl = match format {
         RecipientFormat::Jsonl => true,
         RecipientFormat::Csv => false,
@@ -58,9 +74,9 @@ pub fn read_recipients(
             .is_some_and(|e| e == "jsonl" || e == "json"),
     };
     let (out, stats) = if jsonl {
-        read_jsonl(path, bad_rows)?
+        read_jsonl(path, bytes, bad_rows)?
     } else {
-        read_csv(path, bad_rows)?
+        read_csv(path, bytes, bad_rows)?
     };
     if out.is_empty() {
         return Err(InputError::Empty(path.to_path_buf()));
@@ -81,7 +97,15 @@ fn err(path: &Path, line: usize, field: &str, reason: impl Into<String>) -> RowE
 pub fn parse_time(text: &str) -> Result<u64, String> {
     let t = text.trim();
     if let Ok(n) = t.parse::<u64>() {
-        return Ok(if n > 100_000_000_000 { n } else { n * 1000 });
+        let ms = if n > 100_000_000_000 { n } else { n * 1000 };
+        // No later than the year 9999, as for RFC 3339 times.
+        return i64::try_from(ms)
+            .ok()
+            .filter(|&ms| jiff::Timestamp::from_millisecond(ms).is_ok())
+            .map(|_| ms)
+            .ok_or_else(|| {
+                format!("`{t}` is after the year 9999: give seconds or milliseconds since 1970")
+            });
     }
     t.parse::<jiff::Timestamp>()
         .ok()
@@ -104,9 +128,14 @@ fn check_id(field: &str, text: &str) -> Result<(), (String, String)> {
     Ok(())
 }
 
-fn read_csv(path: &Path, bad_rows: BadRows) -> Result<(Vec<Recipient>, ReadStats), InputError> {
-    let mut table = Table::open(
+fn read_csv(
+    path: &Path,
+    bytes: Vec<u8>,
+    bad_rows: BadRows,
+) -> Result<(Vec<Recipient>, ReadStats), InputError> {
+    let mut table = Table::open_bytes(
         path,
+        bytes,
         ["recipient", "order", "time", "item"],
         "a recipients CSV has one row per order line: recipient,order,time,item",
     )?;
@@ -156,10 +185,14 @@ struct JsonOrder {
     items: Vec<String>,
 }
 
-fn read_jsonl(path: &Path, bad_rows: BadRows) -> Result<(Vec<Recipient>, ReadStats), InputError> {
-    let text = std::fs::read_to_string(path).map_err(|source| InputError::Io {
+fn read_jsonl(
+    path: &Path,
+    bytes: Vec<u8>,
+    bad_rows: BadRows,
+) -> Result<(Vec<Recipient>, ReadStats), InputError> {
+    let text = String::from_utf8(bytes).map_err(|e| InputError::Io {
         file: path.to_path_buf(),
-        source,
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
     })?;
     let mut stats = ReadStats::default();
     let mut out = Vec::new();
@@ -258,6 +291,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains(":1: field `orders.time`"), "{e}");
+        let e = parse_time("99999999999999999").unwrap_err();
+        assert!(e.contains("after the year 9999"), "{e}");
         let csv = file(".csv", "customer,order,time,item\n");
         let e = read_recipients(csv.path(), RecipientFormat::Csv, BadRows::Fail)
             .unwrap_err()
