@@ -109,7 +109,7 @@ pub fn events(data: &[u8]) {
 /// JSON lines form (times as RFC 3339).
 pub fn recipients(data: &[u8]) {
     use crate::recipients::{parse_recipients, RecipientFormat};
-    let ok = |s: &str| !s.is_empty() && s.len() <= 256 && !s.chars().any(char::is_control);
+    let ok = |s: &str| crate::check_id("", s).is_ok();
     for format in [RecipientFormat::Csv, RecipientFormat::Jsonl] {
         for policy in [BadRows::Fail, BadRows::Skip] {
             let Ok((read, stats)) =
@@ -145,5 +145,66 @@ pub fn recipients(data: &[u8]) {
             .expect("written recipients read back");
             assert_eq!(back, read);
         }
+    }
+}
+
+/// Reads `data` as a pair-count table (CSV, or Parquet when it starts with
+/// `PAR1`), stopping and skipping: never a panic; what is accepted is a
+/// sorted vocabulary of items with sessions, links only between distinct
+/// known items with something counted, and it round-trips through the CSV
+/// the counting SQL writes.
+pub fn pair_counts(data: &[u8]) {
+    use crate::pair_counts::{parse_pair_counts, PairCounts};
+    use std::collections::BTreeSet;
+    for policy in [BadRows::Fail, BadRows::Skip] {
+        let Ok((p, stats)) = parse_pair_counts(Path::new("fuzz.csv"), data.to_vec(), policy) else {
+            continue;
+        };
+        let n = p.item_ids.len();
+        assert!(n > 0);
+        assert!(
+            p.item_ids.windows(2).all(|w| w[0] < w[1]),
+            "sorted, once each"
+        );
+        assert_eq!((p.item_sessions.len(), p.co.len(), p.seq.len()), (n, n, n));
+        assert!(p.item_sessions.iter().all(|&s| s > 0));
+        let mut links = BTreeSet::new();
+        for i in 0..n {
+            for (&j, &c) in &p.co[i] {
+                assert!((j as usize) < n && j as usize != i && c > 0);
+                links.insert((i, j));
+            }
+            for (&j, &u) in &p.seq[i] {
+                assert!((j as usize) < n && j as usize != i);
+                assert!(u > 0.0 && u.fract() == 0.0 && u < 2f64.powi(53), "{u}");
+                links.insert((i, j));
+            }
+        }
+        assert_eq!(links.len(), p.links);
+        assert_eq!(stats.rows, n + p.links);
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let write = |w: &mut csv::Writer<Vec<u8>>, row: [&str; 5]| {
+            w.write_record(row).expect("writing to memory")
+        };
+        write(
+            &mut w,
+            ["item_id", "target_id", "sessions", "co", "seq_units"],
+        );
+        for (i, id) in p.item_ids.iter().enumerate() {
+            write(&mut w, [id, "", &p.item_sessions[i].to_string(), "", ""]);
+        }
+        for &(i, j) in &links {
+            let co = p.co[i].get(&j).copied().unwrap_or(0).to_string();
+            let seq = (p.seq[i].get(&j).copied().unwrap_or(0.0) as u64).to_string();
+            write(
+                &mut w,
+                [&p.item_ids[i], &p.item_ids[j as usize], "", &co, &seq],
+            );
+        }
+        let csv = w.into_inner().expect("writing to memory");
+        let (back, _): (PairCounts, _) =
+            parse_pair_counts(Path::new("back.csv"), csv, BadRows::Fail)
+                .expect("written counts read back");
+        assert_eq!(back, p);
     }
 }

@@ -22,6 +22,7 @@ mod catalog;
 mod columns;
 mod events;
 pub mod fuzz;
+pub mod pair_counts;
 mod parquet_table;
 pub mod progress;
 pub mod recipients;
@@ -38,6 +39,22 @@ pub use table::{Dialect, Table};
 
 use std::path::{Path, PathBuf};
 use xsell_core::EventKind;
+
+/// Longest accepted id (a recipient key, an item id in a pair-count table).
+pub const MAX_ID: usize = 256;
+
+/// An id is 1 to [`MAX_ID`] bytes without control characters (a line
+/// break in an id could not be written back to a CSV line); the error is
+/// the field and why, for a reader's row callback.
+pub(crate) fn check_id(field: &str, text: &str) -> Result<(), (String, String)> {
+    if text.is_empty() || text.len() > MAX_ID || text.chars().any(char::is_control) {
+        return Err((
+            field.to_string(),
+            format!("must be 1-{MAX_ID} bytes without control characters"),
+        ));
+    }
+    Ok(())
+}
 
 /// One event as read from a log.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,7 +7,7 @@
 //! `time` is RFC 3339 (`2026-11-20T10:00:00Z`) or seconds / milliseconds
 //! since 1970 (numbers above 10^11 are milliseconds).
 
-use crate::{BadRows, InputError, ReadStats, RowError, Table};
+use crate::{check_id, BadRows, InputError, ReadStats, RowError, Table};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -41,9 +41,6 @@ pub struct Recipient {
     /// Orders, in file order.
     pub orders: Vec<RawOrder>,
 }
-
-/// Longest accepted recipient key and item id.
-const MAX_KEY: usize = 256;
 
 /// Reads a recipients file; recipients keep their first appearance's order.
 pub fn read_recipients(
@@ -116,16 +113,6 @@ pub fn parse_time(text: &str) -> Result<u64, String> {
                 t.chars().take(40).collect::<String>()
             )
         })
-}
-
-fn check_id(field: &str, text: &str) -> Result<(), (String, String)> {
-    if text.is_empty() || text.len() > MAX_KEY || text.chars().any(char::is_control) {
-        return Err((
-            field.to_string(),
-            format!("must be 1-{MAX_KEY} characters without control characters"),
-        ));
-    }
-    Ok(())
 }
 
 fn read_csv(
