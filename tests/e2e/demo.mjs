@@ -11,13 +11,13 @@ export const BIN = process.env.XSELL_BIN ?? 'target/release/xsell-demo';
 export const MODEL = process.env.XSELL_MODEL ?? 'target/e2e/model.xsm';
 
 /**
- * Starts `xsell-demo serve` and resolves, once its banner is out, to
- * `{server, base, token}`: the child process, the shop's URL and the
- * collector's admin token.
+ * Starts `xsell-demo serve` over `model` and resolves, once its banner is
+ * out, to `{server, base, token}`: the child process, the shop's URL and
+ * the collector's admin token.
  */
-export function startDemo(name = 'xsell-e2e') {
+export function startDemo(name = 'xsell-e2e', model = MODEL) {
   const db = join(mkdtempSync(join(tmpdir(), `${name}-`)), 'reports.sqlite');
-  const server = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--db', db, '--model', MODEL, '--www', 'www', '--dist', 'dist'], {
+  const server = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--db', db, '--model', model, '--www', 'www', '--dist', 'dist'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   return new Promise((resolve, reject) => {
