@@ -147,7 +147,12 @@ mod tests {
             ("a,,3,,\nb,,1,,\na,b,,x,0\n", 4, "co", "not a whole number"),
             ("a,,3,,\nb,,1,,\na,b,,0,0\n", 4, "co", "carries nothing"),
             ("a,,3,,\na,q,,1,0\n", 3, "target_id", "`q` has no item row"),
-            ("a,,3,,\na,\"b\u{1}\",,1,0\n", 3, "target_id", "without control characters"),
+            (
+                "a,,3,,\na,\"b\u{1}\",,1,0\n",
+                3,
+                "target_id",
+                "without control characters",
+            ),
             (",,3,,\n", 2, "item_id", "must be 1-256 bytes"),
             (
                 "a,,3,,\nb,,1,,\na,b,,1,0\na,b,,2,0\n",
