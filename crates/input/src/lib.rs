@@ -246,7 +246,12 @@ fn json_lines(bytes: &[u8]) -> impl Iterator<Item = (usize, Result<&str, std::st
         .filter(|(_, l)| !matches!(l, Ok(l) if l.trim().is_empty()))
 }
 
-fn row_err(path: &Path, line: usize, field: &str, reason: impl Into<String>) -> RowError {
+pub(crate) fn row_err(
+    path: &Path,
+    line: usize,
+    field: &str,
+    reason: impl Into<String>,
+) -> RowError {
     RowError {
         file: path.to_path_buf(),
         line,

@@ -11,7 +11,7 @@
 //! the same table always gives the same model.
 
 use crate::{
-    check_id, BadRows, Columns, Dialect, InputError, ParquetTable, ReadStats, Record, RowError,
+    check_id, row_err, BadRows, Columns, Dialect, InputError, ParquetTable, ReadStats, Record,
     Table,
 };
 use std::collections::HashMap;
@@ -192,12 +192,7 @@ fn resolve(
     };
     let mut kept = 0;
     for l in links {
-        let err = |field: &str, reason: String| RowError {
-            file: path.to_path_buf(),
-            line: l.line,
-            field: field.to_string(),
-            reason,
-        };
+        let err = |field: &str, reason: String| row_err(path, l.line, field, reason);
         let (Some(&i), Some(&j)) = (index.get(l.item.as_str()), index.get(l.target.as_str()))
         else {
             let (field, id) = if index.contains_key(l.item.as_str()) {

@@ -7,7 +7,7 @@
 //! `time` is RFC 3339 (`2026-11-20T10:00:00Z`) or seconds / milliseconds
 //! since 1970 (numbers above 10^11 are milliseconds).
 
-use crate::{check_id, BadRows, InputError, ReadStats, RowError, Table};
+use crate::{check_id, row_err, BadRows, InputError, ReadStats, Table};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -79,15 +79,6 @@ pub fn parse_recipients(
         return Err(InputError::Empty(path.to_path_buf()));
     }
     Ok((out, stats))
-}
-
-fn err(path: &Path, line: usize, field: &str, reason: impl Into<String>) -> RowError {
-    RowError {
-        file: path.to_path_buf(),
-        line,
-        field: field.to_string(),
-        reason: reason.into(),
-    }
 }
 
 /// A time as ms since 1970.
@@ -217,7 +208,7 @@ fn read_jsonl(
                 stats.rows += 1;
                 out.push(r);
             }
-            Err((field, reason)) => stats.reject(bad_rows, err(path, i + 1, &field, reason))?,
+            Err((field, reason)) => stats.reject(bad_rows, row_err(path, i + 1, &field, reason))?,
         }
     }
     Ok((out, stats))
