@@ -430,7 +430,6 @@ fn on_visible(
         .impressions(&v.placement, &refs, first);
 }
 
-/// Renders the slate for `options` into `host`'s shadow root.
 /// A slate computed for a mount and not drawn yet (`Engine.prepare`): the
 /// scoring and the drawing can then run in tasks of their own.
 #[wasm_bindgen]
